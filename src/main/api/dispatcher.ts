@@ -1,0 +1,95 @@
+// The one door into the main process: every call from either transport passes here. It validates
+// input against the contract, runs the handler, maps errors to {code, message}, and writes exactly
+// one audit row for each mutating call. Nothing else writes audit rows.
+import {
+  calls,
+  isCallName,
+  type CallName,
+  type CallOutput,
+  type CallParsed,
+} from '../../shared/api/contract';
+import { ApiError, type Envelope } from '../../shared/api/errors';
+import type { AuditStore } from '../services/audit/audit-store';
+import { redactParams } from '../services/audit/redact';
+import { toErrorShape, validationError } from './errors';
+
+export interface CallContext {
+  /** Who made the call, e.g. "alice@desktop" or "alice@browser(127.0.0.1)". */
+  actor: string;
+}
+
+export type Handlers = {
+  [K in CallName]: (
+    input: CallParsed<K>,
+    ctx: CallContext,
+  ) => CallOutput<K> | Promise<CallOutput<K>>;
+};
+
+type AuditWriter = Pick<AuditStore, 'append'>;
+
+export interface DispatcherOptions {
+  now?: () => number;
+  log?: (message: string, err?: unknown) => void;
+}
+
+export class Dispatcher {
+  private readonly now: () => number;
+  private readonly log: (message: string, err?: unknown) => void;
+
+  constructor(
+    private readonly handlers: Handlers,
+    private readonly audit: AuditWriter,
+    options: DispatcherOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? ((m, e) => console.error(m, e ?? ''));
+  }
+
+  async dispatch(name: string, rawInput: unknown, ctx: CallContext): Promise<Envelope<unknown>> {
+    if (!isCallName(name)) {
+      return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown API call "${String(name).slice(0, 64)}".` } };
+    }
+    const def = calls[name];
+    const started = this.now();
+    const parsed = def.input.safeParse(rawInput);
+    let env: Envelope<unknown>;
+    let target = '';
+    if (!parsed.success) {
+      env = { ok: false, error: validationError(parsed.error).toShape() };
+    } else {
+      try {
+        if (def.mutating && 'target' in def) target = def.target(parsed.data as never);
+        const handler = this.handlers[name] as (i: unknown, c: CallContext) => unknown;
+        env = { ok: true, result: await handler(parsed.data, ctx) };
+      } catch (err) {
+        const shape = toErrorShape(err, name);
+        if (shape.code === 'INTERNAL') this.log(`[api] ${name} failed`, err);
+        env = { ok: false, error: shape };
+      }
+    }
+    if (!def.mutating) return env;
+    try {
+      this.audit.append({
+        ts: started,
+        actor: ctx.actor,
+        action: name,
+        target,
+        params: redactParams(parsed.success ? parsed.data : rawInput),
+        result: env.ok ? 'ok' : 'error',
+        errorCode: env.ok ? null : env.error.code,
+        durationMs: Math.max(0, Math.round(this.now() - started)),
+      });
+    } catch (err) {
+      this.log(`[audit] could not record ${name}`, err);
+      const what = env.ok ? 'succeeded' : 'failed';
+      return {
+        ok: false,
+        error: new ApiError(
+          'DB_ERROR',
+          `${name} ${what} but could not be recorded in the audit history (${err instanceof Error ? err.message : String(err)}). Check free disk space in the data folder.`,
+        ).toShape(),
+      };
+    }
+    return env;
+  }
+}

@@ -1,0 +1,34 @@
+// User settings, stored as JSON values by key. Defaults apply until a value is saved.
+import os from 'node:os';
+import type { Settings } from '../../../shared/api/domain';
+import type { Db } from '../../db/database';
+import { settings } from '../../db/schema';
+
+const defaults = (): Settings => ({ theme: 'dark', workstationName: os.hostname() || 'This computer' });
+
+export class SettingsService {
+  constructor(private readonly db: Db) {}
+
+  get(): Settings {
+    const result: Record<string, unknown> = { ...defaults() };
+    for (const row of this.db.select().from(settings).all()) {
+      if (row.key in result) result[row.key] = JSON.parse(row.value) as unknown;
+    }
+    return result as unknown as Settings;
+  }
+
+  update(patch: Partial<Settings>): Settings {
+    this.db.transaction((tx) => {
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        const json = JSON.stringify(value);
+        tx.insert(settings)
+          .values({ key, value: json })
+          .onConflictDoUpdate({ target: settings.key, set: { value: json } })
+          .run();
+      }
+    });
+    return this.get();
+  }
+
+}

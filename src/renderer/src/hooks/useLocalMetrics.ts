@@ -1,0 +1,31 @@
+// Live workstation metrics: subscribes to the system.metrics stream while mounted and keeps the
+// last few minutes (the stream sends recent history first, and again after a reconnect).
+import { useEffect, useState } from 'react';
+import type { LocalMetricsSample } from '../../../shared/api/domain';
+import { api } from '../api';
+
+const KEEP = 180;
+
+export function useLocalMetrics(): { samples: LocalMetricsSample[]; error: string | null } {
+  const [samples, setSamples] = useState<LocalMetricsSample[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    return api.streams.system.metrics(
+      {},
+      (events) => {
+        setError(null);
+        setSamples((prev) => {
+          const last = prev[prev.length - 1]?.ts ?? 0;
+          const fresh = events.filter((e) => e.ts > last);
+          if (fresh.length === 0) return prev;
+          const next = prev.concat(fresh);
+          return next.length > KEEP ? next.slice(next.length - KEEP) : next;
+        });
+      },
+      (err) => {
+        if (err) setError(err.message);
+      },
+    );
+  }, []);
+  return { samples, error };
+}

@@ -1,0 +1,25 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useUi } from './ui-store';
+
+describe('ui store tabs', () => {
+  beforeEach(() => useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }));
+
+  it('opens a singleton view once and focuses it again', () => {
+    useUi.getState().open('activity');
+    useUi.getState().activate('local');
+    useUi.getState().open('activity');
+    expect(useUi.getState().tabs.map((t) => t.id)).toEqual(['local', 'activity']);
+    expect(useUi.getState().activeId).toBe('activity');
+  });
+
+  it('closing the active tab focuses its neighbour, closing the last leaves none', () => {
+    useUi.getState().open('activity');
+    useUi.getState().open('settings');
+    useUi.getState().activate('activity');
+    useUi.getState().close('activity');
+    expect(useUi.getState().activeId).toBe('settings');
+    useUi.getState().close('settings');
+    useUi.getState().close('local');
+    expect(useUi.getState().activeId).toBeNull();
+  });
+});
