@@ -58,7 +58,7 @@ export class Dispatcher {
       env = { ok: false, error: validationError(parsed.error).toShape() };
     } else {
       try {
-        if (def.mutating && 'target' in def) target = def.target(parsed.data as never);
+        if (def.mutating && def.target) target = def.target(parsed.data as never);
         const handler = this.handlers[name] as (i: unknown, c: CallContext) => unknown;
         env = { ok: true, result: await handler(parsed.data, ctx) };
       } catch (err) {

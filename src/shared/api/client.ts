@@ -16,7 +16,8 @@ import type { ClientTransport } from './protocol';
 
 type NsOf<K> = K extends `${infer NS}.${string}` ? NS : never;
 
-type CallFn<K extends CallName, R> = object extends CallInput<K>
+// Calls whose input has no required fields may be called without an argument.
+type CallFn<K extends CallName, R> = Record<never, never> extends CallInput<K>
   ? (input?: CallInput<K>) => Promise<R>
   : (input: CallInput<K>) => Promise<R>;
 
@@ -97,7 +98,7 @@ export function buildBridgeApi(transport: ClientTransport): BridgeApi {
             const ack = (): void => {
               if (!closed) transport.ack(sub, bytes);
             };
-            let pending: void | Promise<void>;
+            let pending: void | Promise<void> = undefined;
             try {
               pending = onEvents(items);
             } catch (err) {

@@ -36,8 +36,6 @@ export function TimeChart({
 }: Props): React.JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const latest = useRef(data);
-  latest.current = data;
 
   useEffect(() => {
     const el = box.current;
@@ -54,7 +52,10 @@ export function TimeChart({
         // A fixed window that slides, so a few samples do not stretch across the whole chart.
         x: {
           time: true,
-          range: (_u, _min, max) => [max - windowSeconds, max],
+          range: (_u, _min, max) => {
+            const end = Number.isFinite(max) ? max : Date.now() / 1000;
+            return [end - windowSeconds, end];
+          },
         },
         y: yRange ? { range: yRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
@@ -88,7 +89,8 @@ export function TimeChart({
         })),
       ],
     };
-    const u = new uPlot(opts, latest.current, el);
+    // Created empty; the effect below (which runs next, and on every update) supplies the data.
+    const u = new uPlot(opts, [[], ...series.map(() => [])], el);
     plot.current = u;
     const ro = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height }));
     ro.observe(el);

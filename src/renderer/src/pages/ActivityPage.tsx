@@ -60,21 +60,26 @@ export function ActivityPage(): React.JSX.Element {
 
   const actions = useQuery({ queryKey: ['audit', 'actions'], queryFn: () => api.audit.actions() });
 
-  const filter = useMemo(() => {
-    const r = RANGES.find((x) => x.id === range);
-    const base = {
+  const filter = useMemo(
+    () => ({
       ...(action ? { action } : {}),
       ...(result ? { result } : {}),
-    };
-    if (range === 'custom') return { ...base, from: toMs(from), to: toMs(to) };
-    // Rounded to the minute so the query key is stable between renders.
-    return r?.ms ? { ...base, from: Math.floor((Date.now() - r.ms) / 60_000) * 60_000 } : base;
-  }, [action, result, range, from, to]);
+      ...(range === 'custom' ? { from: toMs(from), to: toMs(to) } : {}),
+    }),
+    [action, result, range, from, to],
+  );
+  const sinceMs = RANGES.find((x) => x.id === range)?.ms ?? null;
 
   const list = useInfiniteQuery({
-    queryKey: ['audit', 'list', filter],
+    queryKey: ['audit', 'list', filter, sinceMs],
+    // A relative range ("last hour") is resolved at fetch time, so refetches slide with the clock.
     queryFn: ({ pageParam }) =>
-      api.audit.list({ ...filter, limit: PAGE, ...(pageParam ? { beforeId: pageParam } : {}) }),
+      api.audit.list({
+        ...filter,
+        ...(sinceMs ? { from: Date.now() - sinceMs } : {}),
+        limit: PAGE,
+        ...(pageParam ? { beforeId: pageParam } : {}),
+      }),
     initialPageParam: 0,
     getNextPageParam: (last) => last.nextBeforeId ?? undefined,
     refetchInterval: 5000,

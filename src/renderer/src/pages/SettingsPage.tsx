@@ -1,6 +1,6 @@
 // Settings: where Labdeck keeps its data, and how it looks.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Settings, Theme } from '../../../shared/api/domain';
 import { api, ApiError } from '../api';
 import { formatBytes } from '../lib/format';
@@ -9,14 +9,16 @@ export function SettingsPage(): React.JSX.Element {
   const qc = useQueryClient();
   const info = useQuery({ queryKey: ['app', 'info'], queryFn: () => api.app.info() });
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
-  const [name, setName] = useState('');
-  useEffect(() => {
-    if (settings.data) setName(settings.data.workstationName);
-  }, [settings.data]);
+  // What the user is typing; null means "show the saved value".
+  const [draft, setDraft] = useState<string | null>(null);
+  const name = draft ?? settings.data?.workstationName ?? '';
 
   const update = useMutation({
     mutationFn: (patch: Partial<Settings>) => api.settings.update(patch),
-    onSuccess: (next) => qc.setQueryData(['settings'], next),
+    onSuccess: (next) => {
+      qc.setQueryData(['settings'], next);
+      setDraft(null);
+    },
     // Every mutation is audited, and may fail: both change what Activity shows.
     onSettled: () => void qc.invalidateQueries({ queryKey: ['audit'] }),
   });
@@ -92,7 +94,7 @@ export function SettingsPage(): React.JSX.Element {
             data-testid="workstation-name"
             value={name}
             maxLength={64}
-            onChange={(e) => setName(e.target.value)}
+            onChange={(e) => setDraft(e.target.value)}
           />
           <button className="btn primary" type="submit" disabled={update.isPending || name === settings.data?.workstationName}>
             {update.isPending ? 'Saving…' : 'Save'}

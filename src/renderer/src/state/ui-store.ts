@@ -18,9 +18,9 @@ const TITLES: Record<TabKind, string> = {
 interface UiState {
   tabs: Tab[];
   activeId: string | null;
-  open(kind: TabKind): void;
-  close(id: string): void;
-  activate(id: string): void;
+  open: (kind: TabKind) => void;
+  close: (id: string) => void;
+  activate: (id: string) => void;
 }
 
 export const useUi = create<UiState>((set) => ({

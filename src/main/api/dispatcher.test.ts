@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../shared/api/errors';
+import { tempDb } from '../../../tests/support/temp-db';
+import type { OpenedDatabase } from '../db/database';
+import { AuditStore } from '../services/audit/audit-store';
+import { REDACTED } from '../services/audit/redact';
+import { SettingsService } from '../services/settings/settings-service';
+import { Dispatcher, type Handlers } from './dispatcher';
+
+const ctx = { actor: 'tester@unit' };
+const dbs: OpenedDatabase[] = [];
+afterEach(() => dbs.splice(0).forEach((d) => d.close()));
+
+function setup(overrides: Partial<Handlers> = {}) {
+  const d = tempDb();
+  dbs.push(d);
+  const audit = new AuditStore(d.db);
+  const settings = new SettingsService(d.db);
+  const handlers: Handlers = {
+    'app.info': vi.fn(() => {
+      throw new Error('not under test');
+    }),
+    'settings.get': () => settings.get(),
+    'settings.update': vi.fn((patch) => settings.update(patch)),
+    'system.static': vi.fn(() => {
+      throw new Error('not under test');
+    }),
+    'audit.list': (f) => audit.list(f),
+    'audit.actions': () => audit.actions(),
+    ...overrides,
+  };
+  let now = 1_000;
+  const dispatcher = new Dispatcher(handlers, audit, { now: () => (now += 7), log: () => {} });
+  const rows = () => audit.list({ limit: 500 }).rows;
+  return { dispatcher, handlers, rows, settings };
+}
+
+describe('Dispatcher: validation at the door', () => {
+  const hostile: [string, unknown, string][] = [
+    ['wrong type', { theme: 42 }, 'theme'],
+    ['unknown enum value', { theme: 'neon' }, 'theme'],
+    ['newline inside a label', { workstationName: 'x$(id)\nrm -rf /' }, 'workstationName'],
+    ['NUL byte', { workstationName: 'ws\u0000evil' }, 'workstationName'],
+    ['bidi override', { workstationName: 'abc\u202Egpj.exe' }, 'workstationName'],
+    ['10 KB string', { workstationName: 'a'.repeat(10_240) }, 'workstationName'],
+    ['prototype pollution key', JSON.parse('{"__proto__": {"admin": true}, "theme": "dark"}'), '(input)'],
+    ['extra field', { theme: 'dark', sneaky: 1 }, '(input)'],
+    ['empty patch', {}, '(input)'],
+  ];
+  it.each(hostile)('rejects %s with VALIDATION naming the field, running nothing', async (_label, input, field) => {
+    const { dispatcher, handlers } = setup();
+    const env = await dispatcher.dispatch('settings.update', input, ctx);
+    expect(env.ok).toBe(false);
+    if (env.ok) return;
+    expect(env.error.code).toBe('VALIDATION');
+    expect(env.error.field).toBe(field);
+    expect(env.error.message).toContain(field);
+    expect(handlers['settings.update']).not.toHaveBeenCalled();
+  });
+
+  it('rejects non-object input and unknown calls', async () => {
+    const { dispatcher } = setup();
+    for (const input of [null, 'theme=dark', [1, 2], 7]) {
+      const env = await dispatcher.dispatch('settings.update', input, ctx);
+      expect(env.ok ? 'ok' : env.error.code).toBe('VALIDATION');
+    }
+    const unknown = await dispatcher.dispatch('hosts.deleteEverything', {}, ctx);
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const proto = await dispatcher.dispatch('constructor', {}, ctx);
+    expect(proto).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('validates nested limits of reads too', async () => {
+    const { dispatcher } = setup();
+    const env = await dispatcher.dispatch('audit.list', { limit: 100_000 }, ctx);
+    expect(env).toMatchObject({ ok: false, error: { code: 'VALIDATION', field: 'limit' } });
+    const range = await dispatcher.dispatch('audit.list', { from: 10, to: 5 }, ctx);
+    expect(range).toMatchObject({ ok: false, error: { code: 'VALIDATION', field: 'from' } });
+  });
+});
+
+describe('Dispatcher: error mapping', () => {
+  it('passes ApiErrors through with their code', async () => {
+    const { dispatcher } = setup({
+      'settings.update': () => {
+        throw new ApiError('UNAVAILABLE', 'settings are locked');
+      },
+    });
+    const env = await dispatcher.dispatch('settings.update', { theme: 'dark' }, ctx);
+    expect(env).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: 'settings are locked' } });
+  });
+
+  it('maps SQLite failures to DB_ERROR and anything else to INTERNAL, naming the call', async () => {
+    const sqliteError = Object.assign(new Error('disk I/O error'), { name: 'SqliteError' });
+    const db = setup({ 'settings.update': () => Promise.reject(sqliteError) });
+    const a = await db.dispatcher.dispatch('settings.update', { theme: 'dark' }, ctx);
+    expect(a).toMatchObject({ ok: false, error: { code: 'DB_ERROR' } });
+    if (!a.ok) expect(a.error.message).toMatch(/settings\.update.*disk I\/O error/);
+
+    const other = setup({ 'settings.update': () => Promise.reject(new TypeError('boom')) });
+    const b = await other.dispatcher.dispatch('settings.update', { theme: 'dark' }, ctx);
+    expect(b).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'settings.update failed unexpectedly: boom' } });
+  });
+});
+
+describe('Dispatcher: audit', () => {
+  it('writes exactly one row per mutating call, ok or not, and none for reads', async () => {
+    const { dispatcher, rows } = setup();
+    await dispatcher.dispatch('settings.get', {}, ctx);
+    await dispatcher.dispatch('audit.list', {}, ctx);
+    expect(rows()).toHaveLength(0);
+    await dispatcher.dispatch('settings.update', { theme: 'light' }, ctx);
+    await dispatcher.dispatch('settings.update', { theme: 'nope' }, ctx);
+    const [failed, ok] = rows();
+    expect(rows()).toHaveLength(2);
+    expect(ok).toMatchObject({
+      actor: 'tester@unit',
+      action: 'settings.update',
+      target: 'settings',
+      result: 'ok',
+      errorCode: null,
+      durationMs: 7,
+    });
+    expect(JSON.parse(ok!.params)).toEqual({ theme: 'light' });
+    expect(failed).toMatchObject({ result: 'error', errorCode: 'VALIDATION' });
+  });
+
+  it('never stores a secret passed in params, however it is nested', async () => {
+    const { dispatcher, rows } = setup();
+    const secret = 'hunter2-Sup3r-Secret!';
+    await dispatcher.dispatch(
+      'settings.update',
+      {
+        workstationName: 'ws',
+        password: secret,
+        nested: { passphrase: secret, list: [{ token: secret }, { privateKey: secret }], apiKey: secret },
+      },
+      ctx,
+    );
+    const all = rows();
+    expect(all).toHaveLength(1);
+    expect(JSON.stringify(all)).not.toContain(secret);
+    const params = JSON.parse(all[0]!.params) as Record<string, unknown>;
+    expect(params['password']).toBe(REDACTED);
+    expect(params['workstationName']).toBe('ws');
+  });
+
+  it('reports a call whose audit row cannot be written instead of pretending all is well', async () => {
+    const d = tempDb();
+    dbs.push(d);
+    const failing = { append: () => { throw new Error('database or disk is full'); } };
+    const settings = new SettingsService(d.db);
+    const dispatcher = new Dispatcher(
+      { 'settings.update': (p) => settings.update(p) } as Handlers,
+      failing,
+      { log: () => {} },
+    );
+    const env = await dispatcher.dispatch('settings.update', { theme: 'light' }, ctx);
+    expect(env).toMatchObject({ ok: false, error: { code: 'DB_ERROR' } });
+    if (!env.ok) expect(env.error.message).toMatch(/succeeded but could not be recorded/);
+  });
+});
