@@ -53,12 +53,10 @@ export class Dispatcher {
     const started = this.now();
     const parsed = def.input.safeParse(rawInput);
     let env: Envelope<unknown>;
-    let target = '';
     if (!parsed.success) {
       env = { ok: false, error: validationError(parsed.error).toShape() };
     } else {
       try {
-        if (def.mutating && def.target) target = def.target(parsed.data as never);
         const handler = this.handlers[name] as (i: unknown, c: CallContext) => unknown;
         env = { ok: true, result: await handler(parsed.data, ctx) };
       } catch (err) {
@@ -68,6 +66,13 @@ export class Dispatcher {
       }
     }
     if (!def.mutating) return env;
+    let target = '';
+    try {
+      // Rejected input still names its target where it can, so the row says what was attempted.
+      target = def.target?.((parsed.success ? parsed.data : rawInput) as never) ?? '';
+    } catch {
+      target = '';
+    }
     try {
       this.audit.append({
         ts: started,
