@@ -13,6 +13,7 @@ CREATE TABLE `audit_events` (
 CREATE INDEX `audit_ts_idx` ON `audit_events` (`ts`);--> statement-breakpoint
 CREATE INDEX `audit_action_ts_idx` ON `audit_events` (`action`,`ts`);--> statement-breakpoint
 CREATE INDEX `audit_result_ts_idx` ON `audit_events` (`result`,`ts`);--> statement-breakpoint
+CREATE INDEX `audit_action_result_ts_idx` ON `audit_events` (`action`,`result`,`ts`);--> statement-breakpoint
 CREATE TABLE `settings` (
 	`key` text PRIMARY KEY NOT NULL,
 	`value` text NOT NULL

@@ -32,7 +32,8 @@ test('desktop window shows Labdeck with the This computer card', async () => {
     await expect(win).toHaveTitle('Labdeck');
     await expect(win.getByTestId('local-card')).toBeVisible();
     await expect(win.getByTestId('metric-cpu-value')).toHaveText(/%$/);
-    const isolated = await win.evaluate(() => typeof (window as unknown as { require?: unknown }).require);
+    // No Node in the page: contextIsolation on, nodeIntegration off.
+    const isolated = await win.evaluate(() => typeof (globalThis as { require?: unknown }).require);
     expect(isolated).toBe('undefined');
   } finally {
     await app.close();

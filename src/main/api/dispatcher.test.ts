@@ -21,7 +21,7 @@ function setup(overrides: Partial<Handlers> = {}) {
       throw new Error('not under test');
     }),
     'settings.get': () => settings.get(),
-    'settings.update': vi.fn((patch) => settings.update(patch)),
+    'settings.update': vi.fn((patch: Parameters<Handlers['settings.update']>[0]) => settings.update(patch)),
     'system.static': vi.fn(() => {
       throw new Error('not under test');
     }),
@@ -151,7 +151,7 @@ describe('Dispatcher: audit', () => {
     const failing = { append: () => { throw new Error('database or disk is full'); } };
     const settings = new SettingsService(d.db);
     const dispatcher = new Dispatcher(
-      { 'settings.update': (p) => settings.update(p) } as Handlers,
+      { 'settings.update': (p: Parameters<Handlers['settings.update']>[0]) => settings.update(p) } as unknown as Handlers,
       failing,
       { log: () => {} },
     );

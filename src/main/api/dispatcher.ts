@@ -66,7 +66,7 @@ export class Dispatcher {
       }
     }
     if (!def.mutating) return env;
-    let target = '';
+    let target: string;
     try {
       // Rejected input still names its target where it can, so the row says what was attempted.
       target = def.target?.((parsed.success ? parsed.data : rawInput) as never) ?? '';

@@ -15,10 +15,13 @@ export const auditEvents = sqliteTable(
     errorCode: text('error_code'),
     durationMs: integer('duration_ms').notNull(),
   },
+  // Every filter combination the Activity page offers has an index ending in ts (and, implicitly,
+  // the rowid), so "newest first, 100 at a time" is an index walk that stops after 100 rows.
   (t) => [
     index('audit_ts_idx').on(t.ts),
     index('audit_action_ts_idx').on(t.action, t.ts),
     index('audit_result_ts_idx').on(t.result, t.ts),
+    index('audit_action_result_ts_idx').on(t.action, t.result, t.ts),
   ],
 );
 

@@ -165,7 +165,7 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       if (isBinary) return;
       let msg: unknown;
       try {
-        const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
         msg = JSON.parse(text.toString('utf8'));
       } catch {
         return;

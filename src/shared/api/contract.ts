@@ -53,7 +53,7 @@ export const auditListInput = z
     result: z.enum(['ok', 'error']).optional(),
     from: z.number().int().nonnegative().optional(),
     to: z.number().int().nonnegative().optional(),
-    beforeId: z.number().int().positive().optional(),
+    before: z.object({ ts: z.number().int().nonnegative(), id: z.number().int().positive() }).strict().optional(),
     limit: z.number().int().min(1).max(500).default(100),
   })
   .strict()

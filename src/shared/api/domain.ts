@@ -16,10 +16,16 @@ export interface AuditEvent {
   durationMs: number;
 }
 
+/** Position in the newest-first order: rows strictly older than this come next. */
+export interface AuditCursor {
+  ts: number;
+  id: number;
+}
+
 export interface AuditPage {
   rows: AuditEvent[];
-  /** Pass as `beforeId` to read the next (older) page; null when there is none. */
-  nextBeforeId: number | null;
+  /** Pass as `before` to read the next (older) page; null when there is none. */
+  next: AuditCursor | null;
 }
 
 export type Theme = 'dark' | 'light';

@@ -33,14 +33,31 @@ describe('AuditStore', () => {
   it('lists newest first and pages with a cursor without gaps or repeats', () => {
     const s = store();
     const seen: number[] = [];
-    let beforeId: number | undefined;
+    let before: { ts: number; id: number } | undefined;
     for (;;) {
-      const page = s.list({ limit: 7, beforeId });
+      const page = s.list({ limit: 7, before });
       seen.push(...page.rows.map((r) => r.ts));
-      if (page.nextBeforeId === null) break;
-      beforeId = page.nextBeforeId;
+      if (page.next === null) break;
+      before = page.next;
     }
     expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => (30 - i) * 1000));
+  });
+
+  it('orders by time even when ids disagree (clock moved back), and pages through equal times', () => {
+    const d = tempDb();
+    dbs.push(d);
+    const s = new AuditStore(d.db);
+    const ev = { actor: 'a', action: 'x.y', target: 't', params: '{}', result: 'ok' as const, errorCode: null, durationMs: 1 };
+    for (const ts of [5000, 5000, 5000, 1000, 5000, 3000]) s.append({ ...ev, ts });
+    const ids: number[] = [];
+    let before: { ts: number; id: number } | undefined;
+    for (;;) {
+      const page = s.list({ limit: 2, before });
+      ids.push(...page.rows.map((r) => r.id));
+      if (!page.next) break;
+      before = page.next;
+    }
+    expect(ids).toEqual([5, 3, 2, 1, 6, 4]);
   });
 
   it('filters by action, result and time range together', () => {

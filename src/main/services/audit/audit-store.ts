@@ -1,7 +1,7 @@
 // The audit history: appended to only by the API dispatcher, read by the Activity page.
 // There is deliberately no update or delete path (and triggers in the schema refuse both).
-import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
-import type { AuditEvent, AuditPage, AuditResult } from '../../../shared/api/domain';
+import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { AuditCursor, AuditEvent, AuditPage, AuditResult } from '../../../shared/api/domain';
 import type { Db } from '../../db/database';
 import { auditEvents } from '../../db/schema';
 
@@ -22,15 +22,34 @@ export interface AuditFilter {
   result?: AuditResult | undefined;
   from?: number | undefined;
   to?: number | undefined;
-  beforeId?: number | undefined;
+  before?: AuditCursor | undefined;
   limit: number;
 }
 
 export class AuditStore {
-  constructor(private readonly db: Db) {}
+  // Prepared once: the dispatcher appends on every mutating call.
+  private readonly insert;
+
+  constructor(private readonly db: Db) {
+    this.insert = db
+      .insert(auditEvents)
+      .values({
+        ts: sql.placeholder('ts'),
+        actor: sql.placeholder('actor'),
+        action: sql.placeholder('action'),
+        target: sql.placeholder('target'),
+        params: sql.placeholder('params'),
+        result: sql.placeholder('result'),
+        errorCode: sql.placeholder('errorCode'),
+        durationMs: sql.placeholder('durationMs'),
+      })
+      .returning({ id: auditEvents.id })
+      .prepare();
+  }
 
   append(event: NewAuditEvent): number {
-    const row = this.db.insert(auditEvents).values(event).returning({ id: auditEvents.id }).get();
+    const row = this.insert.get({ ...event });
+    if (!row) throw new Error('audit insert returned no row');
     return row.id;
   }
 
@@ -40,18 +59,23 @@ export class AuditStore {
     if (filter.result) where.push(eq(auditEvents.result, filter.result));
     if (filter.from !== undefined) where.push(gte(auditEvents.ts, filter.from));
     if (filter.to !== undefined) where.push(lte(auditEvents.ts, filter.to));
-    if (filter.beforeId !== undefined) where.push(lt(auditEvents.id, filter.beforeId));
+    if (filter.before) {
+      const { ts, id } = filter.before;
+      where.push(lte(auditEvents.ts, ts));
+      where.push(or(lt(auditEvents.ts, ts), and(eq(auditEvents.ts, ts), lt(auditEvents.id, id)))!);
+    }
     const rows = this.db
       .select()
       .from(auditEvents)
       .where(where.length ? and(...where) : undefined)
-      // ids grow with time, so id order is newest-first and gives a stable cursor.
-      .orderBy(desc(auditEvents.id))
+      // Time order (ties broken by id) is what people read, and the indexes deliver it directly.
+      .orderBy(desc(auditEvents.ts), desc(auditEvents.id))
       .limit(filter.limit + 1)
       .all() as AuditEvent[];
     const more = rows.length > filter.limit;
     const page = more ? rows.slice(0, filter.limit) : rows;
-    return { rows: page, nextBeforeId: more ? (page[page.length - 1]?.id ?? null) : null };
+    const last = page[page.length - 1];
+    return { rows: page, next: more && last ? { ts: last.ts, id: last.id } : null };
   }
 
   actions(): string[] {

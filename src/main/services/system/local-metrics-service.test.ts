@@ -48,7 +48,7 @@ describe('LocalMetricsService', () => {
 
   it('reports probe failures and keeps going', async () => {
     const p = probe();
-    const real = p.sample;
+    const real = p.sample.bind(p);
     let fail = true;
     p.sample = () => (fail ? Promise.reject(new Error('no /proc')) : real());
     const errors: unknown[] = [];

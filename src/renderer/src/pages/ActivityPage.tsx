@@ -2,7 +2,7 @@
 // result and time range, paged with a cursor.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Fragment, useMemo, useState } from 'react';
-import type { AuditEvent } from '../../../shared/api/domain';
+import type { AuditCursor, AuditEvent } from '../../../shared/api/domain';
 import { api } from '../api';
 import { formatAgo, formatDuration, formatTimestamp } from '../lib/format';
 
@@ -78,10 +78,10 @@ export function ActivityPage(): React.JSX.Element {
         ...filter,
         ...(sinceMs ? { from: Date.now() - sinceMs } : {}),
         limit: PAGE,
-        ...(pageParam ? { beforeId: pageParam } : {}),
+        ...(pageParam ? { before: pageParam } : {}),
       }),
-    initialPageParam: 0,
-    getNextPageParam: (last) => last.nextBeforeId ?? undefined,
+    initialPageParam: null as AuditCursor | null,
+    getNextPageParam: (last) => last.next,
     refetchInterval: 5000,
   });
   const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
