@@ -5,7 +5,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'drizzle/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'drizzle/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -20,7 +29,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/main/**/*.ts', 'src/preload/**/*.ts', 'tests/**/*.ts', 'scripts/**/*.{ts,mjs}', '*.config.{ts,mjs}'],
+    files: [
+      'src/main/**/*.ts',
+      'src/preload/**/*.ts',
+      'tests/**/*.ts',
+      'scripts/**/*.{ts,mjs}',
+      '*.config.{ts,mjs}',
+    ],
     languageOptions: { globals: { ...globals.node } },
   },
   {
@@ -31,7 +46,14 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/main/**', '**/preload/**', 'electron', 'node:*'], message: 'The renderer talks to main only through the API.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/preload/**', 'electron', 'node:*'],
+              message: 'The renderer talks to main only through the API.',
+            },
+          ],
+        },
       ],
     },
   },

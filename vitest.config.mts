@@ -10,7 +10,9 @@ export default defineConfig({
           environment: 'node',
         },
         // Unit tests never load Electron.
-        resolve: { alias: { electron: new URL('./tests/support/electron-stub.ts', import.meta.url).pathname } },
+        resolve: {
+          alias: { electron: new URL('./tests/support/electron-stub.ts', import.meta.url).pathname },
+        },
       },
       {
         test: {

@@ -16,13 +16,23 @@ const skipped = [];
 function run(label, args, env = {}) {
   const started = Date.now();
   console.log(`\n=== ${label}: ${args.map((a) => path.relative(root, a) || a).join(' ')}`);
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
   return { status: r.status ?? 1, seconds: (Date.now() - started) / 1000 };
 }
 
 function check(label, args) {
   const r = run(label, args);
-  rows.push({ suite: label, passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1, skipped: 0, seconds: r.seconds });
+  rows.push({
+    suite: label,
+    passed: r.status === 0 ? 1 : 0,
+    failed: r.status === 0 ? 0 : 1,
+    skipped: 0,
+    seconds: r.seconds,
+  });
 }
 
 function vitest(project) {
@@ -38,12 +48,21 @@ function vitest(project) {
     `--outputFile.json=${out}`,
   ]);
   if (!fs.existsSync(out)) {
-    rows.push({ suite: project, passed: 0, failed: 1, skipped: 0, seconds: r.seconds, note: 'no report (crashed)' });
+    rows.push({
+      suite: project,
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      seconds: r.seconds,
+      note: 'no report (crashed)',
+    });
     return;
   }
   const j = JSON.parse(fs.readFileSync(out, 'utf8'));
   // A file that fails to load has no tests but a failed suite: count it.
-  const brokenFiles = j.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  const brokenFiles = j.testResults.filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  ).length;
   for (const f of j.testResults) {
     for (const t of f.assertionResults) {
       if (t.status === 'skipped' || t.status === 'pending') skipped.push(`${project}: ${t.fullName}`);
@@ -63,7 +82,14 @@ function playwright() {
   fs.rmSync(out, { force: true });
   const r = run('playwright e2e', [bin('@playwright/test', 'cli.js'), 'test']);
   if (!fs.existsSync(out)) {
-    rows.push({ suite: 'e2e', passed: 0, failed: 1, skipped: 0, seconds: r.seconds, note: 'no report (crashed)' });
+    rows.push({
+      suite: 'e2e',
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      seconds: r.seconds,
+      note: 'no report (crashed)',
+    });
     return;
   }
   const j = JSON.parse(fs.readFileSync(out, 'utf8'));

@@ -2,8 +2,6 @@
 // run on the same machine. Prints one table.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -54,7 +52,9 @@ async function coldStart(browser: Browser): Promise<void> {
       '-e',
       `require('http').createServer((q,r)=>r.end('<!doctype html><p id=x>hello</p>')).listen(0,'127.0.0.1',function(){console.log(this.address().port)})`,
     ]);
-    const port = await new Promise<number>((r) => child.stdout.once('data', (d: Buffer) => r(Number(String(d).trim()))));
+    const port = await new Promise<number>((r) =>
+      child.stdout.once('data', (d: Buffer) => r(Number(String(d).trim()))),
+    );
     const p2 = await browser.newPage();
     await p2.goto(`http://127.0.0.1:${port}/`);
     await p2.waitForSelector('#x');
@@ -80,13 +80,21 @@ function assets(dir: string): Buffer {
 async function reactFloor(): Promise<Buffer> {
   const dir = path.join(ROOT, 'node_modules/.cache/labdeck-bench/react-floor');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="r"></div><script type="module" src="./main.js"></script>');
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><div id="r"></div><script type="module" src="./main.js"></script>',
+  );
   fs.writeFileSync(
     path.join(dir, 'main.js'),
     "import { createElement } from 'react';\nimport { createRoot } from 'react-dom/client';\n" +
       "createRoot(document.getElementById('r')).render(createElement('p', null, 'hello'));\n",
   );
-  await build({ root: dir, configFile: false, logLevel: 'silent', build: { outDir: 'dist', emptyOutDir: true, minify: true, modulePreload: { polyfill: false } } });
+  await build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    build: { outDir: 'dist', emptyOutDir: true, minify: true, modulePreload: { polyfill: false } },
+  });
   return assets(path.join(dir, 'dist/assets'));
 }
 
@@ -108,13 +116,26 @@ async function auditInsertRate(): Promise<void> {
   const a = openDatabase(path.join(tmp('labdeck-bench-'), 'a.db'), MIGRATIONS);
   const store = new AuditStore(a.db);
   const settings = new SettingsService(a.db);
-  const event = { actor: 'bench', action: 'settings.update', target: 'settings', params: '{"theme":"dark"}', result: 'ok' as const, errorCode: null, durationMs: 1 };
+  const event = {
+    actor: 'bench',
+    action: 'settings.update',
+    target: 'settings',
+    params: '{"theme":"dark"}',
+    result: 'ok' as const,
+    errorCode: null,
+    durationMs: 1,
+  };
   let t = performance.now();
   for (let i = 0; i < N; i++) store.append({ ...event, ts: i });
   const ours = N / ((performance.now() - t) / 1000);
 
   // The whole door: validation, handler (a settings write), redaction and the audit row.
-  const dispatcher = new Dispatcher({ 'settings.update': (p: Parameters<Handlers['settings.update']>[0]) => settings.update(p) } as unknown as Handlers, store);
+  const dispatcher = new Dispatcher(
+    {
+      'settings.update': (p: Parameters<Handlers['settings.update']>[0]) => settings.update(p),
+    } as unknown as Handlers,
+    store,
+  );
   t = performance.now();
   for (let i = 0; i < N / 4; i++) {
     await dispatcher.dispatch('settings.update', { workstationName: `ws-${i}` }, { actor: 'bench' });
@@ -127,18 +148,40 @@ async function auditInsertRate(): Promise<void> {
     'INSERT INTO audit_events (ts, actor, action, target, params, result, error_code, duration_ms) VALUES (?,?,?,?,?,?,?,?)',
   );
   t = performance.now();
-  for (let i = 0; i < N; i++) stmt.run(i, event.actor, event.action, event.target, event.params, event.result, null, 1);
+  for (let i = 0; i < N; i++)
+    stmt.run(i, event.actor, event.action, event.target, event.params, event.result, null, 1);
   const raw = N / ((performance.now() - t) / 1000);
   b.close();
   const baseline = 'raw better-sqlite3 prepared INSERT, same pragmas';
-  rows.push({ metric: 'audit insert rate (AuditStore, one commit each)', ours: fmtRate(ours), base: fmtRate(raw), ratio: `${(ours / raw).toFixed(2)}×`, baseline });
-  rows.push({ metric: 'audited settings.update calls through the dispatcher', ours: fmtRate(door), base: fmtRate(raw), ratio: `${(door / raw).toFixed(2)}×`, baseline });
+  rows.push({
+    metric: 'audit insert rate (AuditStore, one commit each)',
+    ours: fmtRate(ours),
+    base: fmtRate(raw),
+    ratio: `${(ours / raw).toFixed(2)}×`,
+    baseline,
+  });
+  rows.push({
+    metric: 'audited settings.update calls through the dispatcher',
+    ours: fmtRate(door),
+    base: fmtRate(raw),
+    ratio: `${(door / raw).toFixed(2)}×`,
+    baseline,
+  });
 }
 
 function auditQuery(): void {
   const N = 1_000_000;
   const d = openDatabase(path.join(tmp('labdeck-bench-'), 'q.db'), MIGRATIONS);
-  const actions = ['settings.update', 'hosts.add', 'hosts.remove', 'terminal.open', 'experiment.create', 'docker.stop', 'bootstrap.run', 'hosts.trust'];
+  const actions = [
+    'settings.update',
+    'hosts.add',
+    'hosts.remove',
+    'terminal.open',
+    'experiment.create',
+    'docker.stop',
+    'bootstrap.run',
+    'hosts.trust',
+  ];
   const ins = d.sqlite.prepare(
     'INSERT INTO audit_events (ts, actor, action, target, params, result, error_code, duration_ms) VALUES (?,?,?,?,?,?,?,?)',
   );
@@ -146,7 +189,16 @@ function auditQuery(): void {
   d.sqlite.transaction(() => {
     for (let i = 0; i < N; i++) {
       const err = i % 50 === 3; // 2% failures, spread over every action
-      ins.run(1_700_000_000_000 + i * 1000, 'bench', actions[i % actions.length], `host-${i % 40}`, '{}', err ? 'error' : 'ok', err ? 'TIMEOUT' : null, i % 900);
+      ins.run(
+        1_700_000_000_000 + i * 1000,
+        'bench',
+        actions[i % actions.length],
+        `host-${i % 40}`,
+        '{}',
+        err ? 'error' : 'ok',
+        err ? 'TIMEOUT' : null,
+        i % 900,
+      );
     }
   })();
   const loadMs = performance.now() - t0;
@@ -185,7 +237,14 @@ async function main(): Promise<void> {
   auditQuery();
   const browser = await chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   try {
     await coldStart(browser);
@@ -193,10 +252,18 @@ async function main(): Promise<void> {
     await browser.close();
   }
   const cols: (keyof Row)[] = ['metric', 'ours', 'base', 'ratio', 'baseline'];
-  const head: Row = { metric: 'metric', ours: 'Labdeck', base: 'baseline', ratio: 'ratio', baseline: 'baseline is' };
+  const head: Row = {
+    metric: 'metric',
+    ours: 'Labdeck',
+    base: 'baseline',
+    ratio: 'ratio',
+    baseline: 'baseline is',
+  };
   const width = cols.map((c) => Math.max(...[head, ...rows].map((r) => r[c].length)));
   const line = (r: Row): string => cols.map((c, i) => r[c].padEnd(width[i]!)).join(' | ');
-  console.log(`\nLabdeck bench — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}`);
+  console.log(
+    `\nLabdeck bench — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}`,
+  );
   console.log(line(head));
   console.log(width.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(line(r));

@@ -9,7 +9,10 @@ const rendererFile = path.join(__dirname, '../renderer/index.html');
 
 function isTrustedUrl(url: string): boolean {
   if (devUrl && !app.isPackaged) return url.startsWith(devUrl);
-  return url.startsWith('file://') && decodeURIComponent(new URL(url).pathname) === rendererFile.replaceAll('\\', '/');
+  return (
+    url.startsWith('file://') &&
+    decodeURIComponent(new URL(url).pathname) === rendererFile.replaceAll('\\', '/')
+  );
 }
 
 function createWindow(services: AppServices): void {

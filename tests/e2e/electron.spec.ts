@@ -14,14 +14,20 @@ function electronBinary(): { path: string | null; why: string } {
     if (typeof p === 'string' && fs.existsSync(p)) return { path: p, why: '' };
     return { path: null, why: 'the electron package is installed but its binary was never downloaded' };
   } catch (err) {
-    return { path: null, why: `the electron package cannot be loaded (${(err as Error).message.split('\n')[0]})` };
+    return {
+      path: null,
+      why: `the electron package cannot be loaded (${(err as Error).message.split('\n')[0]})`,
+    };
   }
 }
 
 const bin = electronBinary();
 
 test('desktop window shows Labdeck with the This computer card', async () => {
-  test.skip(!bin.path, `No Electron binary on this machine: ${bin.why}. Run where \`npx electron --version\` works.`);
+  test.skip(
+    !bin.path,
+    `No Electron binary on this machine: ${bin.why}. Run where \`npx electron --version\` works.`,
+  );
   const app = await electron.launch({
     executablePath: bin.path!,
     args: [root, '--no-sandbox'],

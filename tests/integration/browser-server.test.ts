@@ -50,7 +50,12 @@ describe('browser-mode server access control', () => {
       // fetch() cannot override Host; use a raw request.
       void import('node:http').then(({ request }) => {
         const req = request(
-          { host: '127.0.0.1', port: s.port, path: `/?token=${s.token}`, headers: { host: `evil.example:${s.port}` } },
+          {
+            host: '127.0.0.1',
+            port: s.port,
+            path: `/?token=${s.token}`,
+            headers: { host: `evil.example:${s.port}` },
+          },
           (r) => resolve(r.statusCode ?? 0),
         );
         req.on('error', reject);
@@ -64,14 +69,19 @@ describe('browser-mode server access control', () => {
     const ws = `ws://127.0.0.1:${s.port}/api`;
     await expect(connect(ws)).rejects.toThrow('HTTP 401');
     await expect(connect(`${ws}?token=nope`)).rejects.toThrow('HTTP 401');
-    await expect(connect(`${ws}?token=${s.token}`, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
-    await expect(connect(`${ws}?token=${s.token}`, { origin: `http://127.0.0.1:${s.port + 1}` })).rejects.toThrow(
+    await expect(connect(`${ws}?token=${s.token}`, { origin: 'http://evil.example' })).rejects.toThrow(
       'HTTP 403',
     );
+    await expect(
+      connect(`${ws}?token=${s.token}`, { origin: `http://127.0.0.1:${s.port + 1}` }),
+    ).rejects.toThrow('HTTP 403');
   });
 
   it('accepts the right token from the page origin and answers calls', async () => {
-    const c = await connect(`ws://127.0.0.1:${s.port}/api`, { origin: s.origin, cookie: `labdeck_token=${s.token}` });
+    const c = await connect(`ws://127.0.0.1:${s.port}/api`, {
+      origin: s.origin,
+      cookie: `labdeck_token=${s.token}`,
+    });
     const info = await c.call('app.info');
     expect(info).toMatchObject({ ok: true, result: { mode: 'browser' } });
     const bad = await c.call('settings.update', { theme: 'neon' });
@@ -133,13 +143,19 @@ describe('crash durability', () => {
     try {
       expect(db.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
       const stored = new Set(
-        (db.sqlite.prepare("SELECT params FROM audit_events WHERE action = 'settings.update' AND result = 'ok'").all() as {
-          params: string;
-        }[]).map((r) => (JSON.parse(r.params) as { workstationName: string }).workstationName),
+        (
+          db.sqlite
+            .prepare("SELECT params FROM audit_events WHERE action = 'settings.update' AND result = 'ok'")
+            .all() as {
+            params: string;
+          }[]
+        ).map((r) => (JSON.parse(r.params) as { workstationName: string }).workstationName),
       );
       const missing = acked.filter((n) => !stored.has(n));
       expect(missing).toEqual([]);
-      console.log(`[durability] ${acked.length} acknowledged writes before kill -9, all present (${stored.size} rows)`);
+      console.log(
+        `[durability] ${acked.length} acknowledged writes before kill -9, all present (${stored.size} rows)`,
+      );
     } finally {
       db.close();
     }

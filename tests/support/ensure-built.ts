@@ -16,13 +16,26 @@ function newest(dir: string): number {
 }
 
 export default function ensureBuilt(): void {
-  const outputs = ['out/main/serve.js', 'out/renderer/index.html', 'out/preload/index.js'].map((p) => path.join(root, p));
-  const built = outputs.every((p) => fs.existsSync(p)) ? Math.min(...outputs.map((p) => fs.statSync(p).mtimeMs)) : 0;
-  const sources = Math.max(newest(path.join(root, 'src')), fs.statSync(path.join(root, 'electron.vite.config.ts')).mtimeMs);
+  const outputs = ['out/main/serve.js', 'out/renderer/index.html', 'out/preload/index.js'].map((p) =>
+    path.join(root, p),
+  );
+  const built = outputs.every((p) => fs.existsSync(p))
+    ? Math.min(...outputs.map((p) => fs.statSync(p).mtimeMs))
+    : 0;
+  const sources = Math.max(
+    newest(path.join(root, 'src')),
+    fs.statSync(path.join(root, 'electron.vite.config.ts')).mtimeMs,
+  );
   if (built > sources) return;
-  console.log(`[setup] ${built ? 'out/ is older than src/' : 'out/ is missing'}: running electron-vite build`);
-  execFileSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  console.log(
+    `[setup] ${built ? 'out/ is older than src/' : 'out/ is missing'}: running electron-vite build`,
+  );
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
 }

@@ -47,16 +47,19 @@ describe('Dispatcher: validation at the door', () => {
     ['extra field', { theme: 'dark', sneaky: 1 }, '(input)'],
     ['empty patch', {}, '(input)'],
   ];
-  it.each(hostile)('rejects %s with VALIDATION naming the field, running nothing', async (_label, input, field) => {
-    const { dispatcher, handlers } = setup();
-    const env = await dispatcher.dispatch('settings.update', input, ctx);
-    expect(env.ok).toBe(false);
-    if (env.ok) return;
-    expect(env.error.code).toBe('VALIDATION');
-    expect(env.error.field).toBe(field);
-    expect(env.error.message).toContain(field);
-    expect(handlers['settings.update']).not.toHaveBeenCalled();
-  });
+  it.each(hostile)(
+    'rejects %s with VALIDATION naming the field, running nothing',
+    async (_label, input, field) => {
+      const { dispatcher, handlers } = setup();
+      const env = await dispatcher.dispatch('settings.update', input, ctx);
+      expect(env.ok).toBe(false);
+      if (env.ok) return;
+      expect(env.error.code).toBe('VALIDATION');
+      expect(env.error.field).toBe(field);
+      expect(env.error.message).toContain(field);
+      expect(handlers['settings.update']).not.toHaveBeenCalled();
+    },
+  );
 
   it('rejects non-object input and unknown calls', async () => {
     const { dispatcher } = setup();
@@ -99,7 +102,10 @@ describe('Dispatcher: error mapping', () => {
 
     const other = setup({ 'settings.update': () => Promise.reject(new TypeError('boom')) });
     const b = await other.dispatcher.dispatch('settings.update', { theme: 'dark' }, ctx);
-    expect(b).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'settings.update failed unexpectedly: boom' } });
+    expect(b).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'settings.update failed unexpectedly: boom' },
+    });
   });
 });
 
@@ -148,10 +154,16 @@ describe('Dispatcher: audit', () => {
   it('reports a call whose audit row cannot be written instead of pretending all is well', async () => {
     const d = tempDb();
     dbs.push(d);
-    const failing = { append: () => { throw new Error('database or disk is full'); } };
+    const failing = {
+      append: () => {
+        throw new Error('database or disk is full');
+      },
+    };
     const settings = new SettingsService(d.db);
     const dispatcher = new Dispatcher(
-      { 'settings.update': (p: Parameters<Handlers['settings.update']>[0]) => settings.update(p) } as unknown as Handlers,
+      {
+        'settings.update': (p: Parameters<Handlers['settings.update']>[0]) => settings.update(p),
+      } as unknown as Handlers,
       failing,
       { log: () => {} },
     );

@@ -19,10 +19,7 @@ export interface CallContext {
 }
 
 export type Handlers = {
-  [K in CallName]: (
-    input: CallParsed<K>,
-    ctx: CallContext,
-  ) => CallOutput<K> | Promise<CallOutput<K>>;
+  [K in CallName]: (input: CallParsed<K>, ctx: CallContext) => CallOutput<K> | Promise<CallOutput<K>>;
 };
 
 type AuditWriter = Pick<AuditStore, 'append'>;
@@ -47,7 +44,10 @@ export class Dispatcher {
 
   async dispatch(name: string, rawInput: unknown, ctx: CallContext): Promise<Envelope<unknown>> {
     if (!isCallName(name)) {
-      return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown API call "${String(name).slice(0, 64)}".` } };
+      return {
+        ok: false,
+        error: { code: 'NOT_FOUND', message: `Unknown API call "${String(name).slice(0, 64)}".` },
+      };
     }
     const def = calls[name];
     const started = this.now();

@@ -27,7 +27,7 @@ export const FLOW_DEFAULTS = {
 } as const;
 
 const defaultSize = (e: unknown): number =>
-  typeof e === 'string' ? e.length : JSON.stringify(e)?.length ?? 0;
+  typeof e === 'string' ? e.length : (JSON.stringify(e)?.length ?? 0);
 
 export class FlowChannel<E> {
   private queue: E[] = [];

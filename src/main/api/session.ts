@@ -1,12 +1,7 @@
 // One client connection (an Electron window or a browser WebSocket), independent of transport:
 // routes calls to the dispatcher and owns that client's flow-controlled stream subscriptions.
 import { z } from 'zod';
-import {
-  isStreamName,
-  streams,
-  type StreamEvent,
-  type StreamName,
-} from '../../shared/api/contract';
+import { isStreamName, streams, type StreamEvent, type StreamName } from '../../shared/api/contract';
 import type { ServerMessage } from '../../shared/api/protocol';
 import type { CallContext, Dispatcher } from './dispatcher';
 import { validationError } from './errors';

@@ -16,7 +16,12 @@ describe('openDatabase', () => {
       .all()
       .map((r) => (r as { name: string }).name);
     expect(tables).toEqual(
-      expect.arrayContaining(['audit_events', 'settings', 'audit_events_no_update', 'audit_events_no_delete']),
+      expect.arrayContaining([
+        'audit_events',
+        'settings',
+        'audit_events_no_update',
+        'audit_events_no_delete',
+      ]),
     );
     expect(d.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     const applied = d.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };

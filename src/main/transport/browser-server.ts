@@ -134,7 +134,10 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
         return;
       }
       res
-        .writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', ...security })
+        .writeHead(200, {
+          'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+          ...security,
+        })
         .end(req.method === 'HEAD' ? undefined : body);
     });
   });
@@ -165,7 +168,11 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       if (isBinary) return;
       let msg: unknown;
       try {
-        const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        const text = Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.isBuffer(data)
+            ? data
+            : Buffer.from(data);
         msg = JSON.parse(text.toString('utf8'));
       } catch {
         return;
@@ -183,7 +190,9 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
   actualPort = (server.address() as AddressInfo).port;
   if (!isLoopback(host)) {
     log(`WARNING: Labdeck is listening on ${host}:${actualPort}, reachable from other machines.`);
-    log('WARNING: anyone with the token can control every host Labdeck manages. Use loopback + an SSH tunnel if you can.');
+    log(
+      'WARNING: anyone with the token can control every host Labdeck manages. Use loopback + an SSH tunnel if you can.',
+    );
   }
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {

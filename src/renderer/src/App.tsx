@@ -30,16 +30,13 @@ export function App(): React.JSX.Element {
       <main className="main">
         {connection === 'lost' && (
           <div className="banner error" role="alert">
-            Lost the connection to the Labdeck server. Reconnecting… (is <code>npm run serve</code> still running?)
+            Lost the connection to the Labdeck server. Reconnecting… (is <code>npm run serve</code> still
+            running?)
           </div>
         )}
         <TabBar />
         <div className="content">
-          {Page ? (
-            <Page />
-          ) : (
-            <div className="empty">No tab open. Pick a host or a page on the left.</div>
-          )}
+          {Page ? <Page /> : <div className="empty">No tab open. Pick a host or a page on the left.</div>}
         </div>
       </main>
     </div>

@@ -2,14 +2,7 @@
 // nothing generic. Two layers, because only an Error's message survives Electron's contextBridge:
 // the bridge API (what the preload exposes as `window.api`) resolves calls to `{ok, result|error}`
 // envelopes; `toApi` rebuilds them into results or thrown ApiErrors on the renderer's side.
-import type {
-  CallInput,
-  CallName,
-  CallOutput,
-  StreamEvent,
-  StreamName,
-  StreamParams,
-} from './contract';
+import type { CallInput, CallName, CallOutput, StreamEvent, StreamName, StreamParams } from './contract';
 import { ApiError, type ApiErrorShape, type Envelope } from './errors';
 import { CALL_NAMES, STREAM_NAMES } from './names';
 import type { ClientTransport } from './protocol';
@@ -17,9 +10,10 @@ import type { ClientTransport } from './protocol';
 type NsOf<K> = K extends `${infer NS}.${string}` ? NS : never;
 
 // Calls whose input has no required fields may be called without an argument.
-type CallFn<K extends CallName, R> = Record<never, never> extends CallInput<K>
-  ? (input?: CallInput<K>) => Promise<R>
-  : (input: CallInput<K>) => Promise<R>;
+type CallFn<K extends CallName, R> =
+  Record<never, never> extends CallInput<K>
+    ? (input?: CallInput<K>) => Promise<R>
+    : (input: CallInput<K>) => Promise<R>;
 
 /** Handler for a stream batch. Returning a promise delays the acknowledgement until it settles. */
 export type StreamHandler<E> = (events: E[]) => void | Promise<void>;

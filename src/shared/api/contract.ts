@@ -1,13 +1,7 @@
 // The one API contract: every call (zod input + output type) and every stream (params + event type).
 // Both transports (Electron IPC and browser-mode WebSocket) and the main-side dispatcher derive from it.
 import { z } from 'zod';
-import type {
-  AppInfo,
-  AuditPage,
-  LocalMetricsSample,
-  Settings,
-  SystemStatic,
-} from './domain';
+import type { AppInfo, AuditPage, LocalMetricsSample, Settings, SystemStatic } from './domain';
 
 /** Phantom marker carrying a TypeScript type without a runtime value. */
 export interface Out<T> {
@@ -53,7 +47,10 @@ export const auditListInput = z
     result: z.enum(['ok', 'error']).optional(),
     from: z.number().int().nonnegative().optional(),
     to: z.number().int().nonnegative().optional(),
-    before: z.object({ ts: z.number().int().nonnegative(), id: z.number().int().positive() }).strict().optional(),
+    before: z
+      .object({ ts: z.number().int().nonnegative(), id: z.number().int().positive() })
+      .strict()
+      .optional(),
     limit: z.number().int().min(1).max(500).default(100),
   })
   .strict()

@@ -47,7 +47,15 @@ describe('AuditStore', () => {
     const d = tempDb();
     dbs.push(d);
     const s = new AuditStore(d.db);
-    const ev = { actor: 'a', action: 'x.y', target: 't', params: '{}', result: 'ok' as const, errorCode: null, durationMs: 1 };
+    const ev = {
+      actor: 'a',
+      action: 'x.y',
+      target: 't',
+      params: '{}',
+      result: 'ok' as const,
+      errorCode: null,
+      durationMs: 1,
+    };
     for (const ts of [5000, 5000, 5000, 1000, 5000, 3000]) s.append({ ...ev, ts });
     const ids: number[] = [];
     let before: { ts: number; id: number } | undefined;

@@ -30,5 +30,4 @@ export class SettingsService {
     });
     return this.get();
   }
-
 }

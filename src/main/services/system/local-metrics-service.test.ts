@@ -38,7 +38,13 @@ describe('LocalMetricsService', () => {
     expect(got).toHaveLength(3);
     expect(got[0]!.netRxBps).toBe(0); // no previous reading yet
     expect(got[0]!.diskReadBps).toBeNull();
-    expect(got[2]).toMatchObject({ cpuPercent: 12.3, netRxBps: 1000, netTxBps: 2500, diskReadBps: 2048, diskWriteBps: null });
+    expect(got[2]).toMatchObject({
+      cpuPercent: 12.3,
+      netRxBps: 1000,
+      netTxBps: 2500,
+      diskReadBps: 2048,
+      diskWriteBps: null,
+    });
     expect(svc.recent().map((s) => s.ts)).toEqual([2000, 3000]);
     off();
     const before = p.n;

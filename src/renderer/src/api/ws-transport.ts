@@ -12,10 +12,7 @@ interface Sub {
   onEnd: (e?: ApiErrorShape) => void;
 }
 
-export function createWsTransport(
-  url: string,
-  onState: (state: ConnectionState) => void,
-): ClientTransport {
+export function createWsTransport(url: string, onState: (state: ConnectionState) => void): ClientTransport {
   let ws: WebSocket | null = null;
   let nextId = 1;
   let retry = 0;
@@ -35,7 +32,8 @@ export function createWsTransport(
     socket.onopen = () => {
       retry = 0;
       onState('open');
-      for (const [sub, s] of subs) socket.send(JSON.stringify({ t: 'sub', sub, name: s.name, params: s.params }));
+      for (const [sub, s] of subs)
+        socket.send(JSON.stringify({ t: 'sub', sub, name: s.name, params: s.params }));
       for (const msg of outbox.splice(0)) {
         if (msg.t !== 'sub') socket.send(JSON.stringify(msg)); // subs were just re-sent above
       }

@@ -24,7 +24,15 @@ function toMs(local: string): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-function Row({ e, open, onToggle }: { e: AuditEvent; open: boolean; onToggle: () => void }): React.JSX.Element {
+function Row({
+  e,
+  open,
+  onToggle,
+}: {
+  e: AuditEvent;
+  open: boolean;
+  onToggle: () => void;
+}): React.JSX.Element {
   return (
     <Fragment>
       <tr className={`row ${e.result}`} onClick={onToggle} data-testid="audit-row">
@@ -34,7 +42,7 @@ function Row({ e, open, onToggle }: { e: AuditEvent; open: boolean; onToggle: ()
         <td className="mono">{e.action}</td>
         <td>{e.target}</td>
         <td>
-          <span className={`pill ${e.result}`}>{e.result === 'ok' ? 'ok' : e.errorCode ?? 'error'}</span>
+          <span className={`pill ${e.result}`}>{e.result === 'ok' ? 'ok' : (e.errorCode ?? 'error')}</span>
         </td>
         <td className="num">{formatDuration(e.durationMs)}</td>
         <td className="dim">{e.actor}</td>
@@ -122,7 +130,11 @@ export function ActivityPage(): React.JSX.Element {
         </label>
         <label>
           Time
-          <select value={range} onChange={(e) => setRange(e.target.value as RangeId)} data-testid="filter-range">
+          <select
+            value={range}
+            onChange={(e) => setRange(e.target.value as RangeId)}
+            data-testid="filter-range"
+          >
             {RANGES.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.label}
@@ -143,7 +155,11 @@ export function ActivityPage(): React.JSX.Element {
           </>
         )}
         <span className="spacer" />
-        <span className="dim">{list.isFetching ? 'Refreshing…' : `${rows.length}${list.hasNextPage ? '+' : ''} ${rows.length === 1 ? 'event' : 'events'}`}</span>
+        <span className="dim">
+          {list.isFetching
+            ? 'Refreshing…'
+            : `${rows.length}${list.hasNextPage ? '+' : ''} ${rows.length === 1 ? 'event' : 'events'}`}
+        </span>
       </div>
       {list.error && (
         <div className="banner error">Could not read the audit history: {list.error.message}</div>
@@ -164,16 +180,27 @@ export function ActivityPage(): React.JSX.Element {
           </thead>
           <tbody>
             {rows.map((e) => (
-              <Row key={e.id} e={e} open={openId === e.id} onToggle={() => setOpenId(openId === e.id ? null : e.id)} />
+              <Row
+                key={e.id}
+                e={e}
+                open={openId === e.id}
+                onToggle={() => setOpenId(openId === e.id ? null : e.id)}
+              />
             ))}
           </tbody>
         </table>
         {!list.isPending && rows.length === 0 && (
-          <div className="empty">No events match these filters. Changes you make (settings, hosts, …) appear here.</div>
+          <div className="empty">
+            No events match these filters. Changes you make (settings, hosts, …) appear here.
+          </div>
         )}
         {list.isPending && <div className="empty">Loading the audit history…</div>}
         {list.hasNextPage && (
-          <button className="btn" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          <button
+            className="btn"
+            onClick={() => void list.fetchNextPage()}
+            disabled={list.isFetchingNextPage}
+          >
             {list.isFetchingNextPage ? 'Loading…' : 'Load older events'}
           </button>
         )}

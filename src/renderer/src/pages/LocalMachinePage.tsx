@@ -67,7 +67,11 @@ export function LocalMachinePage(): React.JSX.Element {
     return {
       cpu: [xs, column(samples, (s) => s.cpuPercent)] as uPlot.AlignedData,
       mem: [xs, column(samples, (s) => (100 * s.memUsedBytes) / s.memTotalBytes)] as uPlot.AlignedData,
-      disk: [xs, column(samples, (s) => s.diskReadBps), column(samples, (s) => s.diskWriteBps)] as uPlot.AlignedData,
+      disk: [
+        xs,
+        column(samples, (s) => s.diskReadBps),
+        column(samples, (s) => s.diskWriteBps),
+      ] as uPlot.AlignedData,
       net: [xs, column(samples, (s) => s.netRxBps), column(samples, (s) => s.netTxBps)] as uPlot.AlignedData,
     };
   }, [samples]);
@@ -105,7 +109,12 @@ export function LocalMachinePage(): React.JSX.Element {
       </div>
       {error && <div className="banner error">Live metrics stopped: {error}</div>}
       <div className="tiles" data-testid="local-card" data-sample-ts={last?.ts ?? ''}>
-        <Tile title="CPU" testId="metric-cpu" value={formatPercent(last?.cpuPercent)} sub={i ? `${i.cpuCores} cores` : ''}>
+        <Tile
+          title="CPU"
+          testId="metric-cpu"
+          value={formatPercent(last?.cpuPercent)}
+          sub={i ? `${i.cpuCores} cores` : ''}
+        >
           <TimeChart series={CPU} data={data.cpu} yRange={[0, 100]} formatValue={(v) => `${v.toFixed(0)}%`} />
         </Tile>
         <Tile

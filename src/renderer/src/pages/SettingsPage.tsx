@@ -96,7 +96,11 @@ export function SettingsPage(): React.JSX.Element {
             maxLength={64}
             onChange={(e) => setDraft(e.target.value)}
           />
-          <button className="btn primary" type="submit" disabled={update.isPending || name === settings.data?.workstationName}>
+          <button
+            className="btn primary"
+            type="submit"
+            disabled={update.isPending || name === settings.data?.workstationName}
+          >
             {update.isPending ? 'Saving…' : 'Save'}
           </button>
         </form>
@@ -104,7 +108,11 @@ export function SettingsPage(): React.JSX.Element {
         {update.error && !(update.error instanceof ApiError && update.error.field) && (
           <div className="banner error">Could not save settings: {update.error.message}</div>
         )}
-        {update.isSuccess && <div className="saved" data-testid="saved">Saved.</div>}
+        {update.isSuccess && (
+          <div className="saved" data-testid="saved">
+            Saved.
+          </div>
+        )}
       </section>
     </div>
   );

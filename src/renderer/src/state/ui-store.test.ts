@@ -2,7 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { useUi } from './ui-store';
 
 describe('ui store tabs', () => {
-  beforeEach(() => useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }));
+  beforeEach(() =>
+    useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }),
+  );
 
   it('opens a singleton view once and focuses it again', () => {
     useUi.getState().open('activity');

@@ -38,8 +38,7 @@ export const useUi = create<UiState>((set) => ({
       const index = s.tabs.findIndex((t) => t.id === id);
       if (index < 0) return s;
       const tabs = s.tabs.filter((t) => t.id !== id);
-      const activeId =
-        s.activeId === id ? (tabs[Math.min(index, tabs.length - 1)]?.id ?? null) : s.activeId;
+      const activeId = s.activeId === id ? (tabs[Math.min(index, tabs.length - 1)]?.id ?? null) : s.activeId;
       return { tabs, activeId };
     }),
   activate: (id) => set({ activeId: id }),
