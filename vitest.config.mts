@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'tests/lab/**/*.unit.test.ts'],
           environment: 'node',
         },
         // Unit tests never load Electron.
@@ -23,6 +23,19 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: false,
           globalSetup: ['tests/support/ensure-built.ts'],
+        },
+      },
+      {
+        // Needs root: brings up the lab (tests/lab) once for the run and always tears it down.
+        test: {
+          name: 'lab',
+          include: ['tests/lab/**/*.test.ts', 'tests/integration/**/*.lab.test.ts'],
+          exclude: ['tests/lab/**/*.unit.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          globalSetup: ['tests/lab/global-setup.ts'],
         },
       },
     ],

@@ -122,6 +122,7 @@ check('lint', [bin('eslint', 'bin/eslint.js'), '.']);
 check('build', [bin('electron-vite', 'bin/electron-vite.js'), 'build']);
 vitest('unit');
 vitest('integration');
+vitest('lab'); // needs root: real SSH hosts, LXC containers and a Docker engine (tests/lab)
 playwright();
 
 console.log('\n=== Summary');
