@@ -1,6 +1,7 @@
 // The one door into the main process: every call from either transport passes here. It validates
 // input against the contract, runs the handler, maps errors to {code, message}, and writes exactly
-// one audit row for each mutating call. Nothing else writes audit rows.
+// one audit row for each mutating call (and for each failed call that reached out to a host).
+// Nothing else writes audit rows.
 import {
   calls,
   isCallName,
@@ -16,6 +17,8 @@ import { toErrorShape, validationError } from './errors';
 export interface CallContext {
   /** Who made the call, e.g. "alice@desktop" or "alice@browser(127.0.0.1)". */
   actor: string;
+  /** A handler may name what it acted on (e.g. a host's name) for the audit row. */
+  target?: string;
 }
 
 export type Handlers = {
@@ -52,24 +55,26 @@ export class Dispatcher {
     const def = calls[name];
     const started = this.now();
     const parsed = def.input.safeParse(rawInput);
+    const callCtx: CallContext = { actor: ctx.actor };
     let env: Envelope<unknown>;
     if (!parsed.success) {
       env = { ok: false, error: validationError(parsed.error).toShape() };
     } else {
       try {
         const handler = this.handlers[name] as (i: unknown, c: CallContext) => unknown;
-        env = { ok: true, result: await handler(parsed.data, ctx) };
+        env = { ok: true, result: await handler(parsed.data, callCtx) };
       } catch (err) {
         const shape = toErrorShape(err, name);
         if (shape.code === 'INTERNAL') this.log(`[api] ${name} failed`, err);
         env = { ok: false, error: shape };
       }
     }
-    if (!def.mutating) return env;
+    const auditErrors = 'auditErrors' in def && def.auditErrors === true;
+    if (!def.mutating && !(auditErrors && !env.ok)) return env;
     let target: string;
     try {
       // Rejected input still names its target where it can, so the row says what was attempted.
-      target = def.target?.((parsed.success ? parsed.data : rawInput) as never) ?? '';
+      target = callCtx.target ?? def.target?.((parsed.success ? parsed.data : rawInput) as never) ?? '';
     } catch {
       target = '';
     }

@@ -3,12 +3,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AppInfo, LocalMetricsSample } from '../../shared/api/domain';
+import type { AppInfo, HostState, LocalMetricsSample } from '../../shared/api/domain';
 import { Dispatcher, type Handlers } from '../api/dispatcher';
 import type { StreamSource } from '../api/flow';
 import type { StreamFactories } from '../api/session';
 import { openDatabase } from '../db/database';
 import { AuditStore } from '../services/audit/audit-store';
+import { CredentialResolver, HostService } from '../services/hosts/host-service';
+import { HostStore } from '../services/hosts/host-store';
+import { KeyFileCipher, SecretStore, type Cipher } from '../services/secrets/secret-store';
+import { HostKeyTrust } from '../services/ssh/host-keys';
+import { SshPool, type PoolOptions } from '../services/ssh/ssh-pool';
 import { SettingsService } from '../services/settings/settings-service';
 import { LocalMetricsService } from '../services/system/local-metrics-service';
 import { SystemInformationProbe, type MetricsProbe } from '../services/system/metrics-probe';
@@ -20,12 +25,19 @@ export interface AppOptions {
   version: string;
   probe?: MetricsProbe;
   metricsIntervalMs?: number;
+  /** Encrypts stored secrets; default: AES-256-GCM with a key file in the data folder. */
+  cipher?: Cipher;
+  /** OpenSSH known_hosts files whose keys count as trusted; default ~/.ssh/known_hosts. */
+  knownHostsFiles?: string[];
+  ssh?: PoolOptions;
 }
 
 export interface AppServices {
   dispatcher: Dispatcher;
   streams: StreamFactories;
   dbPath: string;
+  hosts: HostService;
+  pool: SshPool;
   close(): void;
 }
 
@@ -46,12 +58,53 @@ function metricsSource(metrics: LocalMetricsService): StreamSource<LocalMetricsS
   };
 }
 
+/** Host states: a snapshot, then changes; while the client is behind, only each host's latest. */
+function hostStatesSource(hosts: HostService): StreamSource<HostState> {
+  let off: (() => void) | null = null;
+  let paused = false;
+  const latest = new Map<number, HostState>();
+  let emit: (s: HostState) => void = () => {};
+  return {
+    start(e) {
+      emit = e;
+      for (const s of hosts.states()) emit(s);
+      off = hosts.onState((s) => (paused ? latest.set(s.hostId, s) : emit(s)));
+    },
+    pause: () => (paused = true),
+    resume: () => {
+      paused = false;
+      for (const s of latest.values()) emit(s);
+      latest.clear();
+    },
+    stop: () => off?.(),
+  };
+}
+
 export function createApp(options: AppOptions): AppServices {
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const dbPath = path.join(options.dataDir, 'labdeck.db');
   const database = openDatabase(dbPath, options.migrationsFolder);
   const audit = new AuditStore(database.db);
   const settings = new SettingsService(database.db);
+  const secrets = new SecretStore(
+    database.db,
+    options.cipher ?? new KeyFileCipher(path.join(options.dataDir, 'secrets.key')),
+  );
+  const hostStore = new HostStore(database.db);
+  const trust = new HostKeyTrust(
+    database.db,
+    options.knownHostsFiles ?? [path.join(os.homedir(), '.ssh', 'known_hosts')],
+  );
+  const credentials = new CredentialResolver(hostStore, secrets);
+  const pool = new SshPool((id) => credentials.target(id), trust, options.ssh);
+  const hosts = new HostService(hostStore, secrets, credentials, trust, pool);
+  const nameOf = (id: number): string => {
+    try {
+      return hostStore.get(id).name;
+    } catch {
+      return `host #${id}`;
+    }
+  };
   const metrics = new LocalMetricsService(options.probe ?? new SystemInformationProbe(), {
     intervalMs: options.metricsIntervalMs ?? 1000,
     onError: (err) => console.warn('[metrics] sampling failed:', err),
@@ -79,14 +132,47 @@ export function createApp(options: AppOptions): AppServices {
     'system.static': () => metrics.describe(),
     'audit.list': (filter) => audit.list(filter),
     'audit.actions': () => audit.actions(),
+    'hosts.list': () => hosts.list(),
+    'hosts.add': (i) => hosts.add(i),
+    'hosts.update': (i) => hosts.update(i.id, i),
+    'hosts.remove': ({ id }, ctx) => {
+      ctx.target = hosts.remove(id).name;
+      return { removed: true as const };
+    },
+    'hosts.connect': ({ id, secret }, ctx) => {
+      ctx.target = nameOf(id);
+      return hosts.connect(id, secret);
+    },
+    'hosts.disconnect': ({ id }) => hosts.disconnect(id),
+    'hosts.test': ({ id, secret }, ctx) => {
+      ctx.target = nameOf(id);
+      return hosts.test(id, secret);
+    },
+    'hosts.trustedKey': ({ id }) => hosts.trustedKey(id),
+    'hosts.trustKey': ({ id, fingerprint }, ctx) => {
+      ctx.target = nameOf(id);
+      return hosts.trustKey(id, fingerprint);
+    },
+    'hosts.untrustKey': ({ id }, ctx) => {
+      ctx.target = nameOf(id);
+      return { removed: hosts.untrustKey(id) };
+    },
+    'hosts.importPreview': (i) => hosts.importPreview(i),
+    'hosts.import': ({ drafts }) => hosts.import(drafts),
   };
 
   return {
     dispatcher: new Dispatcher(handlers, audit),
-    streams: { 'system.metrics': () => metricsSource(metrics) },
+    streams: {
+      'system.metrics': () => metricsSource(metrics),
+      'hosts.states': () => hostStatesSource(hosts),
+    },
     dbPath,
+    hosts,
+    pool,
     close: () => {
       metrics.stop();
+      pool.close();
       database.close();
     },
   };

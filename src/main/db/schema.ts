@@ -1,5 +1,5 @@
 // SQLite schema (drizzle). Migrations in /drizzle are generated from this file by drizzle-kit.
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 
 /** Append-only: triggers in the migrations refuse UPDATE and DELETE. */
 export const auditEvents = sqliteTable(
@@ -29,4 +29,46 @@ export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   /** JSON-encoded value. */
   value: text('value').notNull(),
+});
+
+export const hosts = sqliteTable('hosts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  address: text('address').notNull(),
+  port: integer('port').notNull(),
+  user: text('user').notNull(),
+  kind: text('kind', { enum: ['lxc', 'gpu', 'other'] }).notNull(),
+  groupName: text('group_name').notNull().default(''),
+  /** JSON array of tags. */
+  tags: text('tags').notNull().default('[]'),
+  notes: text('notes').notNull().default(''),
+  authMethod: text('auth_method', { enum: ['key', 'agent', 'password'] }).notNull(),
+  keyPath: text('key_path'),
+  /** Reference into `secrets` when a password/passphrase is stored for this host. */
+  secretRef: text('secret_ref'),
+  jumpHostId: integer('jump_host_id').references((): AnySQLiteColumn => hosts.id, { onDelete: 'restrict' }),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Host keys the user (or ~/.ssh/known_hosts) trusted, one per host. */
+export const hostKeys = sqliteTable('host_keys', {
+  hostId: integer('host_id')
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: 'cascade' }),
+  keyType: text('key_type').notNull(),
+  /** Base64 of the public key blob. */
+  keyData: text('key_data').notNull(),
+  fingerprint: text('fingerprint').notNull(),
+  source: text('source', { enum: ['user', 'known_hosts'] }).notNull(),
+  trustedAt: integer('trusted_at').notNull(),
+});
+
+/** Encrypted secrets (passwords, passphrases, tokens); plaintext never reaches this table. */
+export const secrets = sqliteTable('secrets', {
+  ref: text('ref').primaryKey(),
+  /** Ciphertext, base64; format depends on the cipher (see services/secrets). */
+  ciphertext: text('ciphertext').notNull(),
+  cipher: text('cipher').notNull(),
+  updatedAt: integer('updated_at').notNull(),
 });

@@ -67,7 +67,7 @@ export function toApi(bridge: BridgeApi): Api {
     place(root, name, async (input?: unknown) => {
       const env = await fn(input);
       if (env.ok) return env.result;
-      throw new ApiError(env.error.code, env.error.message, env.error.field);
+      throw new ApiError(env.error.code, env.error.message, env.error.field, env.error.details);
     });
   }
   return { ...root, streams: bridge.streams } as unknown as Api;

@@ -1,7 +1,20 @@
 // The one API contract: every call (zod input + output type) and every stream (params + event type).
 // Both transports (Electron IPC and browser-mode WebSocket) and the main-side dispatcher derive from it.
 import { z } from 'zod';
-import type { AppInfo, AuditPage, LocalMetricsSample, Settings, SystemStatic } from './domain';
+import {
+  AUTH_METHODS,
+  HOST_KINDS,
+  type AppInfo,
+  type AuditPage,
+  type Host,
+  type HostState,
+  type HostTestReport,
+  type ImportPreview,
+  type LocalMetricsSample,
+  type Settings,
+  type SystemStatic,
+  type TrustedHostKey,
+} from './domain';
 
 /** Phantom marker carrying a TypeScript type without a runtime value. */
 export interface Out<T> {
@@ -14,6 +27,8 @@ export interface CallDef<I extends z.ZodType = z.ZodType, O = unknown> {
   output: Out<O>;
   /** Mutating calls write exactly one audit row (ok or error). */
   mutating: boolean;
+  /** Non-mutating calls that reach out to hosts (connect, test) are audited when they fail. */
+  auditErrors?: boolean;
   /** For the audit row: what the call acted on. */
   target?: (input: z.output<I>) => string;
 }
@@ -59,6 +74,95 @@ export const auditListInput = z
     path: ['from'],
   });
 
+// ---- Hosts ----
+
+/** Names are used in menus, logs and (later) file names: keep them plain. */
+export const hostNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    'use letters, digits, ".", "_" or "-" (up to 63), starting with a letter or digit',
+  );
+const hostnameRe =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const ipv4Re = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const ipv6Re = /^[0-9A-Fa-f:.]{2,45}$/;
+export const addressSchema = z
+  .string()
+  .trim()
+  .refine(
+    (a) => ipv4Re.test(a) || hostnameRe.test(a) || (a.includes(':') && ipv6Re.test(a)),
+    'must be a hostname, an IPv4 or an IPv6 address',
+  );
+/** POSIX-portable user names (what useradd accepts by default). */
+export const unixUserSchema = z
+  .string()
+  .regex(
+    /^[a-z_][a-z0-9_-]{0,31}$/,
+    'must be a Linux user name: lower-case letters, digits, "_" or "-", up to 32',
+  );
+const keyPathSchema = z
+  .string()
+  .max(4096)
+  .regex(/^(~\/|\/)[^\n\r]+$/, 'must be an absolute path or start with ~/')
+  .refine((p) => !p.includes(String.fromCharCode(0)), 'must not contain a NUL byte');
+const secretSchema = z.string().min(1).max(4096);
+const hostId = z.number().int().positive();
+
+const hostFields = {
+  name: hostNameSchema,
+  address: addressSchema,
+  port: z.number().int().min(1).max(65535).default(22),
+  user: unixUserSchema,
+  kind: z.enum(HOST_KINDS).default('other'),
+  group: z
+    .string()
+    .trim()
+    .max(64)
+    .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control characters')
+    .default(''),
+  tags: z
+    .array(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'tags are single words'))
+    .max(16)
+    .default([]),
+  notes: z.string().max(4000).default(''),
+  authMethod: z.enum(AUTH_METHODS),
+  keyPath: keyPathSchema.nullable().default(null),
+  /** Password (password auth) or key passphrase; stored encrypted only if saveSecret. */
+  secret: secretSchema.optional(),
+  saveSecret: z.boolean().default(false),
+  jumpHostId: hostId.nullable().default(null),
+};
+
+const needsKeyPath = (v: { authMethod: string; keyPath: string | null }): boolean =>
+  v.authMethod !== 'key' || !!v.keyPath;
+const keyPathIssue = { message: 'a key file is needed for key authentication', path: ['keyPath'] };
+
+export const hostInput = z.object(hostFields).strict().refine(needsKeyPath, keyPathIssue);
+export const hostUpdateInput = z
+  .object({ ...hostFields, id: hostId, forgetSecret: z.boolean().default(false) })
+  .strict()
+  .refine(needsKeyPath, keyPathIssue)
+  .refine((v) => v.jumpHostId !== v.id, {
+    message: 'a host cannot be its own jump host',
+    path: ['jumpHostId'],
+  });
+
+const byId = z.object({ id: hostId }).strict();
+const connectInput = z.object({ id: hostId, secret: secretSchema.optional() }).strict();
+
+const draftSchema = z
+  .object({
+    name: hostNameSchema,
+    address: addressSchema,
+    port: z.number().int().min(1).max(65535),
+    user: unixUserSchema,
+    keyPath: keyPathSchema.nullable(),
+    authMethod: z.enum(AUTH_METHODS),
+    jumpHostName: hostNameSchema.nullable(),
+  })
+  .strict();
+
 export const settingsUpdateInput = z
   .object({
     theme: z.enum(THEMES).optional(),
@@ -79,11 +183,61 @@ export const calls = {
   'system.static': call({ input: empty, output: out<SystemStatic>(), mutating: false }),
   'audit.list': call({ input: auditListInput, output: out<AuditPage>(), mutating: false }),
   'audit.actions': call({ input: empty, output: out<string[]>(), mutating: false }),
+
+  'hosts.list': call({ input: empty, output: out<Host[]>(), mutating: false }),
+  'hosts.add': call({ input: hostInput, output: out<Host>(), mutating: true, target: (i) => i.name }),
+  'hosts.update': call({
+    input: hostUpdateInput,
+    output: out<Host>(),
+    mutating: true,
+    target: (i) => i.name,
+  }),
+  'hosts.remove': call({ input: byId, output: out<{ removed: true }>(), mutating: true }),
+  'hosts.connect': call({
+    input: connectInput,
+    output: out<HostState>(),
+    mutating: false,
+    auditErrors: true,
+  }),
+  'hosts.disconnect': call({ input: byId, output: out<HostState>(), mutating: false }),
+  'hosts.test': call({
+    input: connectInput,
+    output: out<HostTestReport>(),
+    mutating: false,
+    auditErrors: true,
+  }),
+  'hosts.trustedKey': call({ input: byId, output: out<TrustedHostKey | null>(), mutating: false }),
+  'hosts.trustKey': call({
+    input: z
+      .object({
+        id: hostId,
+        fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be a SHA256 fingerprint'),
+      })
+      .strict(),
+    output: out<TrustedHostKey>(),
+    mutating: true,
+  }),
+  'hosts.untrustKey': call({ input: byId, output: out<{ removed: boolean }>(), mutating: true }),
+  'hosts.importPreview': call({
+    input: z
+      .object({ text: z.string().max(256 * 1024).optional(), path: keyPathSchema.optional() })
+      .strict(),
+    output: out<ImportPreview>(),
+    mutating: false,
+  }),
+  'hosts.import': call({
+    input: z.object({ drafts: z.array(draftSchema).min(1).max(500) }).strict(),
+    output: out<Host[]>(),
+    mutating: true,
+    target: (i) => `${i.drafts.length} host(s) from ssh config`,
+  }),
 } as const;
 
 export const streams = {
   /** The workstation's CPU, memory, disk and network, one sample per second; history first. */
   'system.metrics': stream({ params: empty, event: out<LocalMetricsSample>() }),
+  /** Connection state of every host: a snapshot first, then each change. */
+  'hosts.states': stream({ params: empty, event: out<HostState>() }),
 } as const;
 
 export type Calls = typeof calls;

@@ -70,3 +70,97 @@ export interface LocalMetricsSample {
   netRxBps: number;
   netTxBps: number;
 }
+
+// ---- Hosts and SSH ----
+
+export const HOST_KINDS = ['lxc', 'gpu', 'other'] as const;
+export type HostKind = (typeof HOST_KINDS)[number];
+export const AUTH_METHODS = ['key', 'agent', 'password'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export interface Host {
+  id: number;
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  kind: HostKind;
+  group: string;
+  tags: string[];
+  notes: string;
+  authMethod: AuthMethod;
+  /** Private key file for key auth (on the machine Labdeck's services run on). */
+  keyPath: string | null;
+  /** Whether a password/passphrase is stored (encrypted) for this host. */
+  hasStoredSecret: boolean;
+  jumpHostId: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ConnectionState =
+  | 'idle'
+  | 'connecting'
+  | 'online'
+  | 'offline'
+  | 'auth_failed'
+  | 'hostkey_unknown'
+  | 'hostkey_changed'
+  | 'error';
+
+export interface HostState {
+  hostId: number;
+  state: ConnectionState;
+  /** What went wrong (and what to do), for the failure states. */
+  message: string | null;
+  errorCode: string | null;
+  /** For hostkey_unknown / hostkey_changed: the key the host presented, and the trusted one. */
+  presentedFingerprint: string | null;
+  trustedFingerprint: string | null;
+  since: number;
+  /** Open SSH connections and channels to this host. */
+  connections: number;
+  channels: number;
+  /** Next automatic reconnect attempt, when one is scheduled. */
+  retryAt: number | null;
+}
+
+export interface TrustedHostKey {
+  hostId: number;
+  keyType: string;
+  fingerprint: string;
+  source: 'user' | 'known_hosts';
+  trustedAt: number;
+}
+
+export interface HostTestReport {
+  hostId: number;
+  os: string;
+  kernel: string;
+  cpuCount: number;
+  memTotalBytes: number;
+  nvidiaSmi: boolean;
+  gpus: { index: number; name: string; memoryTotalMiB: number }[];
+  container: string | null;
+  uptimeSeconds: number;
+  rttMs: number;
+  fingerprint: string;
+}
+
+/** A host that an ~/.ssh/config import would add. */
+export interface HostDraft {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  keyPath: string | null;
+  authMethod: AuthMethod;
+  /** Name (alias) of the jump host in the same import or the inventory. */
+  jumpHostName: string | null;
+}
+
+export interface ImportPreview {
+  source: string;
+  add: HostDraft[];
+  skip: { alias: string; reason: string }[];
+}

@@ -2,10 +2,20 @@
 export const ERROR_CODES = [
   'VALIDATION',
   'NOT_FOUND',
+  'CONFLICT',
   'UNAUTHORIZED',
   'DB_ERROR',
   'UNAVAILABLE',
   'INTERNAL',
+  // Reaching hosts over SSH
+  'HOST_UNREACHABLE',
+  'AUTH_FAILED',
+  'HOSTKEY_UNKNOWN',
+  'HOSTKEY_MISMATCH',
+  'TIMEOUT',
+  'JUMP_FAILED',
+  'CONNECTION_LOST',
+  'SECRET_REQUIRED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -14,22 +24,29 @@ export interface ApiErrorShape {
   message: string;
   /** Dotted path of the offending input field, for VALIDATION errors. */
   field?: string;
+  /** Facts the UI shows with the error, e.g. host key fingerprints. Never secrets. */
+  details?: Record<string, string>;
 }
 
 /** Thrown by services and rebuilt on the client side from `{code, message}`. */
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly field?: string;
-  constructor(code: ErrorCode, message: string, field?: string) {
+  readonly details?: Record<string, string>;
+  constructor(code: ErrorCode, message: string, field?: string, details?: Record<string, string>) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     if (field !== undefined) this.field = field;
+    if (details !== undefined) this.details = details;
   }
   toShape(): ApiErrorShape {
-    return this.field === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, field: this.field };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.field === undefined ? {} : { field: this.field }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
   }
 }
 

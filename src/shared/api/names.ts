@@ -9,9 +9,21 @@ export const CALL_NAMES = [
   'system.static',
   'audit.list',
   'audit.actions',
+  'hosts.list',
+  'hosts.add',
+  'hosts.update',
+  'hosts.remove',
+  'hosts.connect',
+  'hosts.disconnect',
+  'hosts.test',
+  'hosts.trustedKey',
+  'hosts.trustKey',
+  'hosts.untrustKey',
+  'hosts.importPreview',
+  'hosts.import',
 ] as const satisfies readonly CallName[];
 
-export const STREAM_NAMES = ['system.metrics'] as const satisfies readonly StreamName[];
+export const STREAM_NAMES = ['system.metrics', 'hosts.states'] as const satisfies readonly StreamName[];
 
 type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;
 const callsComplete: Missing<CallName, (typeof CALL_NAMES)[number]> = true;

@@ -1,0 +1,142 @@
+// Preview of what importing an OpenSSH client config would add, using a real ssh_config parser
+// (ssh-config) with OpenSSH's first-match-wins semantics; Include is expanded here, as ssh does.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import SSHConfig from 'ssh-config';
+import { addressSchema, hostNameSchema, unixUserSchema } from '../../../shared/api/contract';
+import type { HostDraft, ImportPreview } from '../../../shared/api/domain';
+
+export interface ImportContext {
+  /** Names already in the inventory. */
+  existing: Set<string>;
+  /** ~ for IdentityFile and Include; the user's home. */
+  home: string;
+  /** Local user name, OpenSSH's default User. */
+  localUser: string;
+  fileExists: (p: string) => boolean;
+  readFile: (p: string) => string;
+  listDir: (dir: string) => string[];
+}
+
+export const defaultImportContext = (existing: Set<string>): ImportContext => ({
+  existing,
+  home: os.homedir(),
+  localUser: os.userInfo().username,
+  fileExists: (p) => fs.existsSync(p),
+  readFile: (p) => fs.readFileSync(p, 'utf8'),
+  listDir: (d) => fs.readdirSync(d),
+});
+
+const expand = (p: string, home: string): string =>
+  p.startsWith('~/') ? path.join(home, p.slice(2)) : p === '~' ? home : p;
+
+function globFiles(pattern: string, ctx: ImportContext): string[] {
+  if (!/[*?]/.test(path.basename(pattern))) return ctx.fileExists(pattern) ? [pattern] : [];
+  const dir = path.dirname(pattern);
+  const re = new RegExp(`^${path.basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  try {
+    return ctx.listDir(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** Inlines Include directives (relative paths are under ~/.ssh, as for the user's config). */
+export function expandIncludes(text: string, ctx: ImportContext, depth = 0): string {
+  if (depth > 8) throw new Error('Include nests more than 8 levels deep (a loop?)');
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^\s*Include\s+(.+)$/i.exec(line);
+      if (!m) return line;
+      return m[1]!
+        .trim()
+        .split(/\s+/)
+        .flatMap((p) => {
+          const abs = path.isAbsolute(expand(p, ctx.home)) ? expand(p, ctx.home) : path.join(ctx.home, '.ssh', p);
+          return globFiles(abs, ctx);
+        })
+        .map((f) => expandIncludes(ctx.readFile(f), ctx, depth + 1))
+        .join('\n');
+    })
+    .join('\n');
+}
+
+const first = (v: unknown): string | undefined => (Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined));
+
+export function previewImport(text: string, source: string, ctx: ImportContext): ImportPreview {
+  const config = SSHConfig.parse(expandIncludes(text, ctx));
+  const aliases: string[] = [];
+  for (const section of config) {
+    if (!('param' in section) || section.param.toLowerCase() !== 'host') continue;
+    const value = Array.isArray(section.value) ? section.value.map(String).join(' ') : String(section.value);
+    for (const alias of value.split(/\s+/).filter(Boolean)) if (!aliases.includes(alias)) aliases.push(alias);
+  }
+  const add: HostDraft[] = [];
+  const skip: ImportPreview['skip'] = [];
+  const planned = new Set<string>();
+  for (const alias of aliases) {
+    if (/[*?!]/.test(alias)) {
+      skip.push({ alias, reason: 'a pattern that applies to many hosts, not a host' });
+      continue;
+    }
+    const c = config.compute(alias) as Record<string, unknown>;
+    const address = first(c['HostName'] ?? c['Hostname']) ?? alias;
+    const user = first(c['User']) ?? ctx.localUser;
+    const port = Number(first(c['Port']) ?? 22);
+    const why = (reason: string): void => void skip.push({ alias, reason });
+    if (!hostNameSchema.safeParse(alias).success) {
+      why('the name is not allowed in Labdeck (letters, digits, ".", "_", "-")');
+      continue;
+    }
+    if (ctx.existing.has(alias)) {
+      why('a host with this name is already in Labdeck');
+      continue;
+    }
+    if (!addressSchema.safeParse(address).success || address.includes('%')) {
+      why(`HostName "${address}" is not a plain hostname or IP address`);
+      continue;
+    }
+    if (!unixUserSchema.safeParse(user).success) {
+      why(`User "${user}" is not a valid Linux user name`);
+      continue;
+    }
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      why(`Port "${String(first(c['Port']))}" is not a port number`);
+      continue;
+    }
+    if (c['ProxyCommand']) {
+      why('uses ProxyCommand, which Labdeck does not run; use ProxyJump instead');
+      continue;
+    }
+    let jumpHostName: string | null = null;
+    const proxyJump = first(c['ProxyJump']);
+    if (proxyJump && proxyJump.toLowerCase() !== 'none') {
+      if (proxyJump.includes(',')) {
+        why('a multi-hop ProxyJump chain; add each hop as a host with its own jump host');
+        continue;
+      }
+      const jump = proxyJump.replace(/^[^@]*@/, '').replace(/:\d+$/, '');
+      if (!aliases.includes(jump) && !ctx.existing.has(jump)) {
+        why(`its jump host "${jump}" is neither in this file nor in Labdeck`);
+        continue;
+      }
+      jumpHostName = jump;
+    }
+    // Several IdentityFile lines: ssh tries each; Labdeck keeps the first that exists here.
+    const identities = ((Array.isArray(c['IdentityFile']) ? c['IdentityFile'] : c['IdentityFile'] ? [c['IdentityFile']] : []) as string[])
+      .map((p) => expand(p.replace(/%d/g, ctx.home).replace(/%u/g, ctx.localUser), ctx.home));
+    const keyPath = identities.find((p) => ctx.fileExists(p)) ?? identities[0] ?? null;
+    add.push({ name: alias, address, port, user, keyPath, authMethod: keyPath ? 'key' : 'agent', jumpHostName });
+    planned.add(alias);
+  }
+  // A jump host that was itself skipped cannot be used.
+  const usable = add.filter((d) => !d.jumpHostName || planned.has(d.jumpHostName) || ctx.existing.has(d.jumpHostName));
+  for (const d of add.filter((x) => !usable.includes(x))) {
+    skip.push({ alias: d.name, reason: `its jump host "${d.jumpHostName}" is skipped` });
+  }
+  // Jump hosts first, so the import can resolve them in order.
+  usable.sort((a, b) => Number(!!a.jumpHostName) - Number(!!b.jumpHostName));
+  return { source, add: usable, skip };
+}

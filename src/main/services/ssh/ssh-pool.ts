@@ -1,0 +1,502 @@
+// One pool of ssh2 connections per host, shared by everything that talks to that host. Counts the
+// channels on each connection (OpenSSH allows 10 sessions per connection by default) and opens
+// another connection or queues when they are full; releases every channel on every path; detects
+// dead links with keepalives and reconnects with backoff and jitter while the host is wanted.
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { ConnectionState, HostState } from '../../../shared/api/domain';
+import { ApiError } from '../../../shared/api/errors';
+import type { HostKeyTrust } from './host-keys';
+import { mapSshError } from './ssh-errors';
+
+export type AuthMaterial =
+  | { method: 'key'; keyPath: string; passphrase?: string | undefined }
+  | { method: 'agent'; agentSocket?: string | undefined }
+  | { method: 'password'; password?: string | undefined };
+
+export interface ConnectTarget {
+  hostId: number;
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  auth: AuthMaterial;
+  jumpHostId: number | null;
+}
+
+export interface PoolOptions {
+  /** Channels opened per connection before another connection is used (sshd's MaxSessions is 10). */
+  maxChannelsPerConnection?: number;
+  maxConnectionsPerHost?: number;
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /** Reconnect backoff: first delay and cap. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+const DEFAULTS: Required<PoolOptions> = {
+  maxChannelsPerConnection: 8,
+  maxConnectionsPerHost: 4,
+  readyTimeoutMs: 10_000,
+  keepaliveIntervalMs: 5_000,
+  keepaliveCountMax: 3,
+  retryBaseMs: 1_000,
+  retryMaxMs: 15_000,
+};
+
+export interface Lease {
+  client: Client;
+  /** Idempotent: the channel is counted back exactly once. */
+  release(): void;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Conn {
+  client: Client;
+  channels: number;
+  closed: boolean;
+  /** The jump host channel this connection runs through. */
+  jumpLease: Lease | null;
+  /** Why it closed, when ssh2 said (keepalive timeout, reset). */
+  lostReason?: ApiError;
+}
+
+const expandHome = (p: string): string => (p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p);
+const STOP_RETRYING = new Set(['AUTH_FAILED', 'HOSTKEY_UNKNOWN', 'HOSTKEY_MISMATCH', 'SECRET_REQUIRED', 'NOT_FOUND']);
+
+class HostConnection {
+  private conns: Conn[] = [];
+  private opening: Promise<Conn> | null = null;
+  private waiters: ((c: Conn) => void)[] = [];
+  private wanted = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  state: HostState;
+
+  constructor(
+    readonly hostId: number,
+    private readonly pool: SshPool,
+  ) {
+    this.state = this.makeState('idle', null, null);
+  }
+
+  private makeState(state: ConnectionState, err: ApiError | null, retryAt: number | null): HostState {
+    return {
+      hostId: this.hostId,
+      state,
+      message: err?.message ?? null,
+      errorCode: err?.code ?? null,
+      presentedFingerprint: err?.details?.['presentedFingerprint'] ?? null,
+      trustedFingerprint: err?.details?.['trustedFingerprint'] ?? null,
+      since: Date.now(),
+      connections: this.conns?.filter((c) => !c.closed).length ?? 0,
+      channels: this.conns?.reduce((n, c) => n + c.channels, 0) ?? 0,
+      retryAt,
+    };
+  }
+
+  private setState(state: ConnectionState, err: ApiError | null = null, retryAt: number | null = null): void {
+    const next = this.makeState(state, err, retryAt);
+    const prev = this.state;
+    const same = (['state', 'connections', 'channels', 'message', 'retryAt'] as const).every((k) => prev[k] === next[k]);
+    if (same) return;
+    if (prev.state === next.state) next.since = prev.since;
+    this.state = next;
+    this.pool.events.emit('state', next);
+  }
+
+  private refreshCounts(): void {
+    if (this.state.state === 'online') this.setState('online');
+  }
+
+  /** Connects (if not already) and keeps the host connected until disconnect(). */
+  async connect(): Promise<HostState> {
+    this.wanted = true;
+    this.cancelRetry();
+    if (this.liveConns().length === 0) await this.openConn();
+    return this.state;
+  }
+
+  disconnect(): HostState {
+    this.wanted = false;
+    this.cancelRetry();
+    for (const c of this.conns) this.endConn(c);
+    this.conns = [];
+    this.setState('idle');
+    return this.state;
+  }
+
+  private liveConns(): Conn[] {
+    return this.conns.filter((c) => !c.closed);
+  }
+
+  async acquire(): Promise<Lease> {
+    this.wanted = true;
+    const o = this.pool.options;
+    for (;;) {
+      const free = this.liveConns().find((c) => c.channels < o.maxChannelsPerConnection);
+      if (free) return this.lease(free);
+      if (this.opening) {
+        await this.opening.catch(() => undefined);
+        if (this.liveConns().length === 0) throw this.lastError();
+        continue;
+      }
+      if (this.liveConns().length < o.maxConnectionsPerHost) {
+        await this.openConn();
+        continue;
+      }
+      // Every connection is full: wait for a channel to come back.
+      const conn = await new Promise<Conn>((resolve) => this.waiters.push(resolve));
+      if (!conn.closed && conn.channels < o.maxChannelsPerConnection) return this.lease(conn);
+    }
+  }
+
+  private lastError(): ApiError {
+    return new ApiError((this.state.errorCode as never) ?? 'HOST_UNREACHABLE', this.state.message ?? 'not connected');
+  }
+
+  private lease(conn: Conn): Lease {
+    conn.channels++;
+    this.refreshCounts();
+    let released = false;
+    return {
+      client: conn.client,
+      release: () => {
+        if (released) return;
+        released = true;
+        conn.channels--;
+        this.refreshCounts();
+        const waiter = this.waiters.shift();
+        if (waiter) waiter(conn);
+      },
+    };
+  }
+
+  private openConn(): Promise<Conn> {
+    if (this.opening) return this.opening;
+    if (this.liveConns().length === 0) this.setState('connecting');
+    this.opening = this.dial()
+      .then((conn) => {
+        this.conns.push(conn);
+        this.attempt = 0;
+        this.setState('online');
+        return conn;
+      })
+      .catch((err: unknown) => {
+        const e = err instanceof ApiError ? err : mapSshError(err, this.hostId.toString());
+        if (this.liveConns().length === 0) this.failed(e);
+        throw e;
+      })
+      .finally(() => {
+        this.opening = null;
+      });
+    return this.opening;
+  }
+
+  private async dial(): Promise<Conn> {
+    const target = await this.pool.resolve(this.hostId);
+    const where = `${target.name} (${target.user}@${target.address}:${target.port})`;
+    let sock: Duplex | undefined;
+    let jumpLease: Lease | null = null;
+    if (target.jumpHostId !== null) {
+      const jump = await this.pool.resolve(target.jumpHostId);
+      try {
+        jumpLease = await this.pool.host(target.jumpHostId).acquire();
+        const lease = jumpLease;
+        sock = await new Promise<ClientChannel>((resolve, reject) =>
+          lease.client.forwardOut('127.0.0.1', 0, target.address, target.port, (err, ch) => (err ? reject(err) : resolve(ch))),
+        );
+      } catch (err) {
+        jumpLease?.release();
+        const cause = err instanceof ApiError ? err.message : (err as Error).message;
+        throw new ApiError('JUMP_FAILED', `Could not reach ${target.name} through jump host ${jump.name}: ${cause}`);
+      }
+    }
+    const config: ConnectConfig = {
+      host: target.address,
+      port: target.port,
+      username: target.user,
+      readyTimeout: this.pool.options.readyTimeoutMs,
+      keepaliveInterval: this.pool.options.keepaliveIntervalMs,
+      keepaliveCountMax: this.pool.options.keepaliveCountMax,
+      tryKeyboard: false,
+      ...(sock ? { sock } : {}),
+    };
+    try {
+      Object.assign(config, await authConfig(target, where));
+    } catch (err) {
+      jumpLease?.release();
+      throw err;
+    }
+    let keyError: ApiError | null = null;
+    config.hostVerifier = (key: Buffer): boolean => {
+      const verdict = this.pool.trust.check(target.hostId, target.address, target.port, key);
+      if (verdict.ok) return true;
+      keyError =
+        verdict.code === 'HOSTKEY_UNKNOWN'
+          ? new ApiError(
+              'HOSTKEY_UNKNOWN',
+              `${where} presented a host key Labdeck has not seen before: ${verdict.presented.fingerprint}. Compare it with the host's real key (ssh-keygen -lf /etc/ssh/ssh_host_${verdict.presented.keyType.replace(/^ssh-/, '')}_key.pub on the host) and trust it if it matches.`,
+              undefined,
+              { presentedFingerprint: verdict.presented.fingerprint, keyType: verdict.presented.keyType },
+            )
+          : new ApiError(
+              'HOSTKEY_MISMATCH',
+              `${where} presented a DIFFERENT host key than the one you trusted. Nothing was sent. This happens when a host is reinstalled — or when someone intercepts the connection. Trusted: ${verdict.trusted}; presented now: ${verdict.presented.fingerprint}. Only trust the new key if you know why it changed.`,
+              undefined,
+              { presentedFingerprint: verdict.presented.fingerprint, trustedFingerprint: verdict.trusted },
+            );
+      return false;
+    };
+
+    const client = new Client();
+    const conn: Conn = { client, channels: 0, closed: false, jumpLease };
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      client.once('ready', () => {
+        settled = true;
+        resolve();
+      });
+      client.on('error', (err) => {
+        if (!settled) {
+          settled = true;
+          reject(keyError ?? mapSshError(err, where));
+        } else {
+          this.pool.log(`[ssh] ${target.name}: ${err.message}`);
+          conn.lostReason = mapSshError(err, where);
+        }
+      });
+      client.on('close', () => {
+        if (!settled) {
+          settled = true;
+          reject(keyError ?? new ApiError('CONNECTION_LOST', `${where} closed the connection during the handshake.`));
+        }
+        this.onClosed(conn);
+      });
+      try {
+        client.connect(config);
+      } catch (err) {
+        settled = true;
+        reject(mapSshError(err, where));
+        this.onClosed(conn);
+      }
+    });
+    return conn;
+  }
+
+  private onClosed(conn: Conn): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.jumpLease?.release();
+    this.conns = this.conns.filter((c) => c !== conn);
+    // Wake waiters so they re-evaluate (they will open a new connection or fail).
+    for (const w of this.waiters.splice(0)) w(conn);
+    if (this.liveConns().length > 0) {
+      this.refreshCounts();
+      return;
+    }
+    if (this.state.state !== 'online') return;
+    const reason = conn.lostReason ?? new ApiError('CONNECTION_LOST', 'The connection was closed.');
+    if (this.wanted) this.failed(reason);
+    else this.setState('idle');
+  }
+
+  /** No connection is left: show why, and retry later unless a person must act first. */
+  private failed(err: ApiError): void {
+    const state: ConnectionState =
+      err.code === 'AUTH_FAILED' || err.code === 'SECRET_REQUIRED'
+        ? 'auth_failed'
+        : err.code === 'HOSTKEY_UNKNOWN'
+          ? 'hostkey_unknown'
+          : err.code === 'HOSTKEY_MISMATCH'
+            ? 'hostkey_changed'
+            : 'offline';
+    if (!this.wanted || STOP_RETRYING.has(err.code)) {
+      this.setState(state, err);
+      return;
+    }
+    const o = this.pool.options;
+    const base = Math.min(o.retryMaxMs, o.retryBaseMs * 2 ** this.attempt++);
+    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    this.setState(state, err, Date.now() + delay);
+    this.cancelRetry();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.wanted && this.liveConns().length === 0) this.openConn().catch(() => undefined);
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private endConn(c: Conn): void {
+    try {
+      c.client.end();
+    } catch {
+      /* already gone */
+    }
+  }
+
+  get channelCount(): number {
+    return this.conns.reduce((n, c) => n + c.channels, 0);
+  }
+}
+
+async function authConfig(target: ConnectTarget, where: string): Promise<Partial<ConnectConfig>> {
+  const a = target.auth;
+  if (a.method === 'password') {
+    if (!a.password) throw new ApiError('SECRET_REQUIRED', `${where} uses password authentication: enter the password.`);
+    return { password: a.password };
+  }
+  if (a.method === 'agent') {
+    const sock = a.agentSocket ?? (process.platform === 'win32' ? 'pageant' : process.env['SSH_AUTH_SOCK']);
+    if (!sock) {
+      throw new ApiError('AUTH_FAILED', `${where} uses the SSH agent, but no agent is running for Labdeck (SSH_AUTH_SOCK is not set).`);
+    }
+    return { agent: sock };
+  }
+  const file = expandHome(a.keyPath);
+  let privateKey: Buffer;
+  try {
+    privateKey = await fs.promises.readFile(file);
+  } catch (err) {
+    throw new ApiError('AUTH_FAILED', `The key file ${file} for ${where} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  if (!a.passphrase && isEncryptedKey(privateKey.toString('utf8'))) {
+    throw new ApiError('SECRET_REQUIRED', `The key ${file} for ${where} is encrypted: enter its passphrase.`);
+  }
+  return { privateKey, ...(a.passphrase ? { passphrase: a.passphrase } : {}) };
+}
+
+/** PEM keys say ENCRYPTED; OpenSSH-format keys name their cipher ("none" when unencrypted). */
+export function isEncryptedKey(pem: string): boolean {
+  if (!pem.includes('BEGIN OPENSSH PRIVATE KEY')) return /ENCRYPTED/.test(pem);
+  const raw = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  const off = 'openssh-key-v1\0'.length;
+  if (raw.length < off + 4) return false;
+  const len = raw.readUInt32BE(off);
+  return raw.subarray(off + 4, off + 4 + len).toString('ascii') !== 'none';
+}
+
+export class SshPool {
+  readonly events = new EventEmitter();
+  readonly options: Required<PoolOptions>;
+  private readonly hosts = new Map<number, HostConnection>();
+
+  constructor(
+    readonly resolve: (hostId: number) => Promise<ConnectTarget>,
+    readonly trust: HostKeyTrust,
+    options: PoolOptions = {},
+    readonly log: (line: string) => void = (l) => console.warn(l),
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    this.events.setMaxListeners(100);
+  }
+
+  host(hostId: number): HostConnection {
+    let h = this.hosts.get(hostId);
+    if (!h) {
+      h = new HostConnection(hostId, this);
+      this.hosts.set(hostId, h);
+    }
+    return h;
+  }
+
+  state(hostId: number): HostState {
+    return this.host(hostId).state;
+  }
+
+  states(): HostState[] {
+    return [...this.hosts.values()].map((h) => h.state);
+  }
+
+  connect(hostId: number): Promise<HostState> {
+    return this.host(hostId).connect();
+  }
+
+  disconnect(hostId: number): HostState {
+    return this.host(hostId).disconnect();
+  }
+
+  /** Forget a host entirely (it was removed from the inventory). */
+  drop(hostId: number): void {
+    this.hosts.get(hostId)?.disconnect();
+    this.hosts.delete(hostId);
+  }
+
+  acquire(hostId: number): Promise<Lease> {
+    return this.host(hostId).acquire();
+  }
+
+  /** Runs a command (build it with shCommand) and collects its output, up to maxBytes per stream. */
+  async exec(hostId: number, command: string, opts: { timeoutMs?: number; maxBytes?: number } = {}): Promise<ExecResult> {
+    const lease = await this.acquire(hostId);
+    const max = opts.maxBytes ?? 16 * 1024 * 1024;
+    try {
+      return await new Promise<ExecResult>((resolve, reject) => {
+        lease.client.exec(command, (err, stream) => {
+          if (err) return reject(mapSshError(err, `host #${hostId}`));
+          const out: Buffer[] = [];
+          const errOut: Buffer[] = [];
+          let outLen = 0;
+          let errLen = 0;
+          let timer: NodeJS.Timeout | null = null;
+          if (opts.timeoutMs) {
+            timer = setTimeout(() => {
+              stream.close();
+              reject(new ApiError('TIMEOUT', `The command did not finish within ${opts.timeoutMs} ms.`));
+            }, opts.timeoutMs);
+          }
+          stream.on('data', (d: Buffer) => {
+            if (outLen < max) out.push(d);
+            outLen += d.length;
+          });
+          stream.stderr.on('data', (d: Buffer) => {
+            if (errLen < max) errOut.push(d);
+            errLen += d.length;
+          });
+          let code: number | null = null;
+          let signal: string | null = null;
+          stream.on('exit', (c: number | null, s?: string) => {
+            code = c;
+            signal = s ?? null;
+          });
+          stream.on('close', () => {
+            if (timer) clearTimeout(timer);
+            if (code === null && signal === null) {
+              reject(new ApiError('CONNECTION_LOST', `The connection to host #${hostId} ended before the command finished.`));
+              return;
+            }
+            resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') });
+          });
+        });
+      });
+    } finally {
+      lease.release();
+    }
+  }
+
+  channelCount(hostId: number): number {
+    return this.hosts.get(hostId)?.channelCount ?? 0;
+  }
+
+  close(): void {
+    for (const h of this.hosts.values()) h.disconnect();
+    this.hosts.clear();
+  }
+}

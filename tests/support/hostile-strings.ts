@@ -1,0 +1,23 @@
+// Strings that break naive shell quoting; every remote-command test runs them all.
+export const HOSTILE = [
+  '',
+  'plain',
+  "it's",
+  "''''",
+  '"double" \\"escaped\\"',
+  '$(touch /tmp/labdeck-pwned)',
+  '`touch /tmp/labdeck-pwned`',
+  '${HOME} $HOME $((1+1))',
+  'a; rm -rf / #',
+  'a && b || c | d & e',
+  'line1\nline2\r\nline3',
+  '\t tabs and  spaces \t',
+  '*?[a-z]{1,2}~',
+  '-n',
+  '--help',
+  '!!',
+  'ünïcödé ✓ 漢字 🚀',
+  '\u202Egnp.exe',
+  '\\',
+  'x'.repeat(10 * 1024),
+];
