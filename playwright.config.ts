@@ -5,13 +5,20 @@ import { defineConfig } from '@playwright/test';
 const chromium = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export default defineConfig({
-  testDir: 'tests/e2e',
+  testDir: 'tests',
   outputDir: 'test-results/e2e-artifacts',
   globalSetup: './tests/support/ensure-built.ts',
   timeout: 60_000,
   fullyParallel: false,
   workers: 1,
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  projects: [
+    { name: 'app', testDir: 'tests/e2e', testMatch: /.*\.spec\.ts/ },
+    // Browser tests against real hosts need the lab (and so root): brought up and down around them.
+    { name: 'lab-up', testDir: 'tests/e2e-lab', testMatch: /lab\.setup\.ts/, teardown: 'lab-down' },
+    { name: 'lab-down', testDir: 'tests/e2e-lab', testMatch: /lab\.teardown\.ts/ },
+    { name: 'hosts', testDir: 'tests/e2e-lab', testMatch: /.*\.spec\.ts/, dependencies: ['lab-up'] },
+  ],
   use: {
     viewport: { width: 1360, height: 820 },
     screenshot: 'only-on-failure',

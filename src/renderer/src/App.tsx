@@ -5,25 +5,39 @@ import { Sidebar } from './components/Sidebar';
 import { TabBar } from './components/TabBar';
 import { ActivityPage } from './pages/ActivityPage';
 import { LocalMachinePage } from './pages/LocalMachinePage';
+import { HostPage } from './pages/HostPage';
 import { SettingsPage } from './pages/SettingsPage';
-import { useUi, type TabKind } from './state/ui-store';
+import { useHostStatesStream } from './state/host-states';
+import { useUi, type Tab } from './state/ui-store';
 
-const PAGES: Record<TabKind, () => React.JSX.Element> = {
-  local: LocalMachinePage,
-  activity: ActivityPage,
-  settings: SettingsPage,
-};
+function Page({ tab }: { tab: Tab }): React.JSX.Element {
+  switch (tab.kind) {
+    case 'local':
+      return <LocalMachinePage />;
+    case 'activity':
+      return <ActivityPage />;
+    case 'settings':
+      return <SettingsPage />;
+    case 'host':
+      return <HostPage key={tab.hostId} hostId={tab.hostId!} />;
+  }
+}
 
 export function App(): React.JSX.Element {
   const { tabs, activeId } = useUi();
   const connection = useConnection((s) => s.state);
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
+  const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
+  const syncHosts = useUi((s) => s.syncHosts);
+  useHostStatesStream();
   useEffect(() => {
     document.documentElement.dataset['theme'] = settings.data?.theme ?? 'dark';
   }, [settings.data?.theme]);
+  useEffect(() => {
+    if (hosts.data) syncHosts(hosts.data);
+  }, [hosts.data, syncHosts]);
 
   const active = tabs.find((t) => t.id === activeId);
-  const Page = active ? PAGES[active.kind] : null;
   return (
     <div className="app">
       <Sidebar />
@@ -36,7 +50,7 @@ export function App(): React.JSX.Element {
         )}
         <TabBar />
         <div className="content">
-          {Page ? <Page /> : <div className="empty">No tab open. Pick a host or a page on the left.</div>}
+          {active ? <Page tab={active} /> : <div className="empty">No tab open. Pick a host or a page on the left.</div>}
         </div>
       </main>
     </div>

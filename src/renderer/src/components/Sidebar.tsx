@@ -1,17 +1,19 @@
-// Left rail: hosts (for now the workstation itself), then the app's own pages.
+// Left rail: hosts (the workstation first, then the inventory by group, each with its live
+// state), then the app's own pages.
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { Host } from '../../../shared/api/domain';
 import { api } from '../api';
-import { useUi, type TabKind } from '../state/ui-store';
+import { STATE_LABEL, useHostStates } from '../state/host-states';
+import { useUi } from '../state/ui-store';
+import { HostDialog } from './HostDialog';
+import { ImportDialog } from './ImportDialog';
 
-function NavItem(props: { kind: TabKind; label: string; icon: string; sub?: string }): React.JSX.Element {
+function NavItem(props: { kind: 'local' | 'activity' | 'settings'; label: string; icon: string; sub?: string }): React.JSX.Element {
   const active = useUi((s) => s.activeId === props.kind);
   const open = useUi((s) => s.open);
   return (
-    <button
-      className={`nav-item ${active ? 'active' : ''}`}
-      onClick={() => open(props.kind)}
-      data-testid={`nav-${props.kind}`}
-    >
+    <button className={`nav-item ${active ? 'active' : ''}`} onClick={() => open(props.kind)} data-testid={`nav-${props.kind}`}>
       <span className="icon" aria-hidden>
         {props.icon}
       </span>
@@ -21,8 +23,33 @@ function NavItem(props: { kind: TabKind; label: string; icon: string; sub?: stri
   );
 }
 
+function HostItem({ host }: { host: Host }): React.JSX.Element {
+  const active = useUi((s) => s.activeId === `host:${host.id}`);
+  const openHost = useUi((s) => s.openHost);
+  const state = useHostStates((s) => s.byId[host.id]?.state ?? 'idle');
+  return (
+    <button
+      className={`nav-item host ${active ? 'active' : ''}`}
+      onClick={() => openHost(host.id, host.name)}
+      data-testid={`host-item-${host.name}`}
+      title={`${host.user}@${host.address}:${host.port} — ${STATE_LABEL[state]}`}
+    >
+      <span className={`dot ${state}`} aria-hidden />
+      <span className="nav-label">{host.name}</span>
+      <span className={`nav-sub state-${state}`} data-testid={`host-state-${host.name}`}>
+        {STATE_LABEL[state]}
+      </span>
+    </button>
+  );
+}
+
 export function Sidebar(): React.JSX.Element {
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
+  const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
+  const [dialog, setDialog] = useState<'add' | 'import' | null>(null);
+  const groups = new Map<string, Host[]>();
+  for (const h of hosts.data ?? []) groups.set(h.group, [...(groups.get(h.group) ?? []), h]);
+  const ordered = [...groups.entries()].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
   return (
     <nav className="sidebar">
       <div className="brand">
@@ -31,11 +58,38 @@ export function Sidebar(): React.JSX.Element {
         </span>
         Labdeck
       </div>
-      <div className="group-title">Hosts</div>
-      <NavItem kind="local" icon="⌂" label="This computer" sub={settings.data?.workstationName} />
+      <div className="group-title with-actions">
+        Hosts
+        <span className="group-actions">
+          <button title="Import from ~/.ssh/config" data-testid="import-hosts" onClick={() => setDialog('import')}>
+            ⇣
+          </button>
+          <button title="Add a host" data-testid="add-host" onClick={() => setDialog('add')}>
+            +
+          </button>
+        </span>
+      </div>
+      <div className="host-list">
+        <NavItem kind="local" icon="⌂" label="This computer" sub={settings.data?.workstationName} />
+        {ordered.map(([group, list]) => (
+          <div key={group || '-'} className="host-group">
+            {group && <div className="subgroup-title">{group}</div>}
+            {list.map((h) => (
+              <HostItem key={h.id} host={h} />
+            ))}
+          </div>
+        ))}
+        {hosts.data?.length === 0 && (
+          <button className="add-first" onClick={() => setDialog('add')}>
+            Add your first host…
+          </button>
+        )}
+      </div>
       <div className="spacer" />
       <NavItem kind="activity" icon="≡" label="Activity" />
       <NavItem kind="settings" icon="⚙" label="Settings" />
+      {dialog === 'add' && <HostDialog host={null} onClose={() => setDialog(null)} />}
+      {dialog === 'import' && <ImportDialog onClose={() => setDialog(null)} />}
     </nav>
   );
 }

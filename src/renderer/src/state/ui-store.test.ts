@@ -25,3 +25,18 @@ describe('ui store tabs', () => {
     expect(useUi.getState().activeId).toBeNull();
   });
 });
+
+describe('host tabs', () => {
+  beforeEach(() => useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }));
+
+  it('opens one tab per host, follows renames and closes tabs of removed hosts', () => {
+    useUi.getState().openHost(3, 'gpu1');
+    useUi.getState().openHost(4, 'ct1');
+    useUi.getState().openHost(3, 'gpu1');
+    expect(useUi.getState().tabs.map((t) => t.id)).toEqual(['local', 'host:3', 'host:4']);
+    expect(useUi.getState().activeId).toBe('host:3');
+    useUi.getState().syncHosts([{ id: 4, name: 'ct1-renamed' }]);
+    expect(useUi.getState().tabs.map((t) => t.title)).toEqual(['This computer', 'ct1-renamed']);
+    expect(useUi.getState().activeId).toBe('local');
+  });
+});

@@ -1,0 +1,287 @@
+// One host: its live state, host key trust, the secret prompt when one is needed, "Test
+// connection" with what the host is, and edit/remove.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { Host, HostState, HostTestReport } from '../../../shared/api/domain';
+import { api, ApiError } from '../api';
+import { HostDialog } from '../components/HostDialog';
+import { errorText, NEXT_STEP, nextStep } from '../lib/errors';
+import { formatBytes, formatIn, formatTimestamp } from '../lib/format';
+import { useNow } from '../hooks/useNow';
+import { STATE_LABEL, useHostStates } from '../state/host-states';
+
+function uptime(s: number): string {
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : `${m}m`;
+}
+
+function Report({ r }: { r: HostTestReport }): React.JSX.Element {
+  return (
+    <dl className="kv" data-testid="test-report">
+      <dt>System</dt>
+      <dd>{r.os}</dd>
+      <dt>Kernel</dt>
+      <dd className="mono">{r.kernel}</dd>
+      <dt>CPU / memory</dt>
+      <dd>
+        {r.cpuCount} CPUs · {formatBytes(r.memTotalBytes)}
+      </dd>
+      <dt>Container</dt>
+      <dd>{r.container ?? 'no (bare metal or VM)'}</dd>
+      <dt>GPUs</dt>
+      <dd>
+        {!r.nvidiaSmi
+          ? 'no nvidia-smi'
+          : r.gpus.length === 0
+            ? 'nvidia-smi present, no GPU listed'
+            : r.gpus.map((g) => `#${g.index} ${g.name} (${formatBytes(g.memoryTotalMiB * 1024 * 1024, 0)})`).join(', ')}
+      </dd>
+      <dt>Uptime</dt>
+      <dd>{uptime(r.uptimeSeconds)}</dd>
+      <dt>Round trip</dt>
+      <dd data-testid="test-rtt">{r.rttMs} ms (one command over the open connection)</dd>
+    </dl>
+  );
+}
+
+export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
+  const qc = useQueryClient();
+  const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
+  const host = hosts.data?.find((h) => h.id === hostId);
+  const state = useHostStates((s) => s.byId[hostId]);
+  const trusted = useQuery({ queryKey: ['hosts', 'key', hostId], queryFn: () => api.hosts.trustedKey({ id: hostId }) });
+  const [editing, setEditing] = useState(false);
+  const [secret, setSecret] = useState('');
+  const [remember, setRemember] = useState(false);
+  const [confirmChange, setConfirmChange] = useState(false);
+  const now = useNow();
+  const touched = (): void => {
+    void qc.invalidateQueries({ queryKey: ['audit'] });
+    void qc.invalidateQueries({ queryKey: ['hosts', 'key', hostId] });
+  };
+
+  const connect = useMutation({
+    mutationFn: (withSecret?: string) => api.hosts.connect({ id: hostId, ...(withSecret ? { secret: withSecret } : {}) }),
+    onSettled: touched,
+  });
+  const disconnect = useMutation({ mutationFn: () => api.hosts.disconnect({ id: hostId }) });
+  const test = useMutation({ mutationFn: () => api.hosts.test({ id: hostId }), onSettled: touched });
+  const trust = useMutation({
+    mutationFn: async (fingerprint: string) => {
+      await api.hosts.trustKey({ id: hostId, fingerprint });
+      return api.hosts.connect({ id: hostId });
+    },
+    onSettled: touched,
+  });
+  const untrust = useMutation({ mutationFn: () => api.hosts.untrustKey({ id: hostId }), onSettled: touched });
+  const remove = useMutation({
+    mutationFn: () => api.hosts.remove({ id: hostId }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['hosts'] }),
+    onSettled: touched,
+  });
+  const saveSecret = useMutation({
+    mutationFn: async (h: Host) => {
+      const { id, name, address, port, user, kind, group, tags, notes, authMethod, keyPath, jumpHostId } = h;
+      await api.hosts.update({ id, name, address, port, user, kind, group, tags, notes, authMethod, keyPath, jumpHostId, secret, saveSecret: true });
+      return api.hosts.connect({ id });
+    },
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['hosts'] }),
+    onSettled: touched,
+  });
+
+  if (!host) {
+    return <div className="empty">{hosts.isPending ? 'Loading…' : 'This host was removed.'}</div>;
+  }
+  const st: HostState['state'] = state?.state ?? 'idle';
+  const busy = connect.isPending || trust.isPending || saveSecret.isPending;
+  // The most recent action's failure, unless the state panel already says the same thing.
+  const latest = [connect, test, trust, untrust, remove, saveSecret, disconnect]
+    .filter((m) => m.submittedAt > 0)
+    .sort((x, y) => y.submittedAt - x.submittedAt)[0];
+  const lastError =
+    latest?.error && !(latest.error instanceof ApiError && latest.error.code === state?.errorCode) ? latest.error : null;
+  const needsSecret = state?.errorCode === 'SECRET_REQUIRED' || (st === 'auth_failed' && host.authMethod === 'password');
+  const jump = host.jumpHostId ? hosts.data?.find((h) => h.id === host.jumpHostId) : null;
+
+  return (
+    <div className="page" data-testid="host-page">
+      <div className="page-head">
+        <div>
+          <h1>
+            <span className={`dot ${st}`} /> {host.name}
+          </h1>
+          <div className="facts">
+            <span className="mono">
+              {host.user}@{host.address}:{host.port}
+            </span>
+            <span>{host.kind === 'lxc' ? 'LXC container' : host.kind === 'gpu' ? 'GPU desktop' : 'host'}</span>
+            <span>
+              auth: {host.authMethod === 'key' ? `key ${host.keyPath}` : host.authMethod === 'agent' ? 'SSH agent' : 'password'}
+              {host.hasStoredSecret ? ' (secret stored encrypted)' : ''}
+            </span>
+            {jump && <span>via {jump.name}</span>}
+            {host.group && <span>group {host.group}</span>}
+            {host.tags.map((t) => (
+              <span key={t} className="tag">
+                {t}
+              </span>
+            ))}
+          </div>
+        </div>
+        <div className="toolbar">
+          {st === 'online' ? (
+            <button className="btn" onClick={() => disconnect.mutate()}>
+              Disconnect
+            </button>
+          ) : (
+            <button className="btn primary" data-testid="connect" disabled={busy || st === 'connecting'} onClick={() => connect.mutate(undefined)}>
+              {st === 'connecting' ? 'Connecting…' : 'Connect'}
+            </button>
+          )}
+          <button className="btn" data-testid="test-connection" disabled={test.isPending} onClick={() => test.mutate()}>
+            {test.isPending ? 'Testing…' : 'Test connection'}
+          </button>
+          <button className="btn" data-testid="edit-host" onClick={() => setEditing(true)}>
+            Edit
+          </button>
+          <button
+            className="btn danger"
+            onClick={() => {
+              if (window.confirm(`Remove ${host.name} from Labdeck? Its trusted key and stored secret are deleted too.`)) remove.mutate();
+            }}
+          >
+            Remove
+          </button>
+        </div>
+      </div>
+
+      <section className={`panel state ${st}`} data-testid="host-state">
+        <div className="state-line">
+          <b data-testid="host-state-label">{STATE_LABEL[st]}</b>
+          {state && <span className="dim"> since {formatTimestamp(state.since).slice(11)}</span>}
+          {state && st === 'online' && (
+            <span className="dim">
+              {' '}
+              · {state.connections} connection{state.connections === 1 ? '' : 's'}, {state.channels} channel{state.channels === 1 ? '' : 's'} open
+            </span>
+          )}
+          {state?.retryAt && state.retryAt > now && <span className="dim"> · next try {formatIn(state.retryAt, now)}</span>}
+        </div>
+        {state?.message && st !== 'online' && st !== 'idle' && (
+          <div className="state-msg" data-testid="host-state-message">
+            {state.message}
+            {state.errorCode && NEXT_STEP[state.errorCode] && <div className="next">{NEXT_STEP[state.errorCode]}</div>}
+          </div>
+        )}
+      </section>
+
+      {st === 'hostkey_unknown' && state?.presentedFingerprint && (
+        <section className="panel warn" data-testid="hostkey-unknown">
+          <h2>First connection: is this really {host.name}?</h2>
+          <p>
+            The host presented this key. Compare it with the host's own (run{' '}
+            <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> on it, or ask its console) before trusting it.
+          </p>
+          <div className="fingerprint" data-testid="presented-fingerprint">
+            {state.presentedFingerprint}
+          </div>
+          <button className="btn primary" data-testid="trust-key" disabled={trust.isPending} onClick={() => trust.mutate(state.presentedFingerprint!)}>
+            Trust this key and connect
+          </button>
+        </section>
+      )}
+
+      {st === 'hostkey_changed' && state?.presentedFingerprint && (
+        <section className="panel danger" data-testid="hostkey-changed">
+          <h2>Warning: the host key of {host.name} has CHANGED</h2>
+          <p>
+            Labdeck refused the connection before sending anything. A reinstalled host explains this — so does someone
+            intercepting your connection. Only trust the new key if you know why it changed.
+          </p>
+          <dl className="kv">
+            <dt>Trusted key</dt>
+            <dd className="fingerprint">{state.trustedFingerprint}</dd>
+            <dt>Presented now</dt>
+            <dd className="fingerprint">{state.presentedFingerprint}</dd>
+          </dl>
+          <label className="check">
+            <input type="checkbox" checked={confirmChange} onChange={(e) => setConfirmChange(e.target.checked)} /> I know why this
+            host's key changed
+          </label>
+          <button className="btn danger" disabled={!confirmChange || trust.isPending} onClick={() => trust.mutate(state.presentedFingerprint!)}>
+            Trust the new key
+          </button>
+        </section>
+      )}
+
+      {needsSecret && (
+        <section className="panel warn" data-testid="secret-prompt">
+          <h2>{host.authMethod === 'password' ? 'Password' : 'Key passphrase'} needed</h2>
+          <form
+            className="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (remember) saveSecret.mutate(host);
+              else connect.mutate(secret);
+            }}
+          >
+            <input type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} data-testid="secret-input" />
+            <label className="check">
+              <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} /> remember (encrypted)
+            </label>
+            <button className="btn primary" type="submit" disabled={!secret || busy}>
+              Connect
+            </button>
+          </form>
+        </section>
+      )}
+
+      {lastError && (
+        <div className="banner error" data-testid="host-error">
+          {errorText(lastError)}
+          {nextStep(lastError) && <div className="next">{nextStep(lastError)}</div>}
+        </div>
+      )}
+
+      <div className="two-col">
+        <section className="panel">
+          <h2>Test connection</h2>
+          {test.data ? <Report r={test.data} /> : <p className="dim">Connects, then reports the system, CPUs, memory, GPUs, container and round-trip time.</p>}
+        </section>
+        <section className="panel">
+          <h2>Host key</h2>
+          {trusted.data ? (
+            <>
+              <dl className="kv">
+                <dt>Trusted</dt>
+                <dd className="fingerprint" data-testid="trusted-fingerprint">
+                  {trusted.data.fingerprint}
+                </dd>
+                <dt>Type</dt>
+                <dd>{trusted.data.keyType}</dd>
+                <dt>Since</dt>
+                <dd>
+                  {formatTimestamp(trusted.data.trustedAt)} ({trusted.data.source === 'user' ? 'you confirmed it' : 'from ~/.ssh/known_hosts'})
+                </dd>
+              </dl>
+              <button className="btn" onClick={() => untrust.mutate()}>
+                Forget this key
+              </button>
+            </>
+          ) : (
+            <p className="dim">No key trusted yet: the first connection shows the host's fingerprint for you to confirm.</p>
+          )}
+        </section>
+      </div>
+      {host.notes && (
+        <section className="panel">
+          <h2>Notes</h2>
+          <p className="notes">{host.notes}</p>
+        </section>
+      )}
+      {editing && <HostDialog host={host} onClose={() => setEditing(false)} />}
+    </div>
+  );
+}
