@@ -13,6 +13,7 @@ import { AuditStore } from '../../src/main/services/audit/audit-store';
 import { SettingsService } from '../../src/main/services/settings/settings-service';
 import ensureBuilt from '../../tests/support/ensure-built';
 import { startServe } from '../../tests/support/serve-process';
+import { sshBench } from './ssh';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MIGRATIONS = path.join(ROOT, 'drizzle');
@@ -251,6 +252,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
   }
+  rows.push(...(await sshBench()));
   const cols: (keyof Row)[] = ['metric', 'ours', 'base', 'ratio', 'baseline'];
   const head: Row = {
     metric: 'metric',

@@ -64,22 +64,24 @@ test('import hosts from a pasted ~/.ssh/config with a preview', async ({ app }) 
   const h2 = labHost('h2');
   const h3 = labHost('h3');
   await app.getByTestId('import-hosts').click();
-  await app.getByTestId('import-text').fill(
-    [
-      `Host lab-h2`,
-      `  HostName ${h2.address}`,
-      `  User ${h2.user.user}`,
-      `  IdentityFile ${h2.user.keyFile}`,
-      `Host lab-h3`,
-      `  HostName ${h3.address}`,
-      `  ProxyJump lab-h2`,
-      `  User ${h3.user.user}`,
-      `Host *`,
-      `  ServerAliveInterval 30`,
-      `Host old`,
-      `  ProxyCommand nc %h %p`,
-    ].join('\n'),
-  );
+  await app
+    .getByTestId('import-text')
+    .fill(
+      [
+        `Host lab-h2`,
+        `  HostName ${h2.address}`,
+        `  User ${h2.user.user}`,
+        `  IdentityFile ${h2.user.keyFile}`,
+        `Host lab-h3`,
+        `  HostName ${h3.address}`,
+        `  ProxyJump lab-h2`,
+        `  User ${h3.user.user}`,
+        `Host *`,
+        `  ServerAliveInterval 30`,
+        `Host old`,
+        `  ProxyCommand nc %h %p`,
+      ].join('\n'),
+    );
   await app.getByTestId('import-preview').click();
   await expect(app.getByTestId('import-add-row')).toHaveCount(2);
   await expect(app.getByTestId('import-skips')).toContainText('ProxyCommand');

@@ -33,7 +33,10 @@ async function addTrusted(name: string, lab: LabHost, input: Record<string, unkn
   const err = await h.fail('hosts.connect', { id: host.id });
   expect(err.code).toBe('HOSTKEY_UNKNOWN');
   expect(err.details?.['presentedFingerprint']).toBe(lab.fingerprint);
-  expect(h.app.pool.state(host.id)).toMatchObject({ state: 'hostkey_unknown', presentedFingerprint: lab.fingerprint });
+  expect(h.app.pool.state(host.id)).toMatchObject({
+    state: 'hostkey_unknown',
+    presentedFingerprint: lab.fingerprint,
+  });
   await h.call('hosts.trustKey', { id: host.id, fingerprint: lab.fingerprint });
   const state = await h.call('hosts.connect', { id: host.id });
   expect(state.state).toBe('online');
@@ -61,8 +64,12 @@ describe('authentication', () => {
     // The key check comes first (before any auth), so trust, then meet the passphrase question.
     expect((await h.fail('hosts.connect', { id: host.id })).code).toBe('SECRET_REQUIRED');
     expect(h.app.pool.state(host.id).state).toBe('auth_failed');
-    expect((await h.fail('hosts.connect', { id: host.id, secret: 'not-the-passphrase' })).code).toBe('AUTH_FAILED');
-    expect((await h.fail('hosts.connect', { id: host.id, secret: enc.passphrase })).code).toBe('HOSTKEY_UNKNOWN');
+    expect((await h.fail('hosts.connect', { id: host.id, secret: 'not-the-passphrase' })).code).toBe(
+      'AUTH_FAILED',
+    );
+    expect((await h.fail('hosts.connect', { id: host.id, secret: enc.passphrase })).code).toBe(
+      'HOSTKEY_UNKNOWN',
+    );
     await h.call('hosts.trustKey', { id: host.id, fingerprint: h2.fingerprint });
     expect((await h.call('hosts.connect', { id: host.id })).state).toBe('online');
   });
@@ -84,7 +91,11 @@ describe('authentication', () => {
   it('a wrong password gives AUTH_FAILED, and the failure is audited without the password', async () => {
     const h2 = labHost('h2');
     const pw = h2.extra.find((l) => l.password)!;
-    const host = await h.call('hosts.add', { ...labHostInput(h2, pw), name: 'badpw-h2', secret: 'wrong-password-42' });
+    const host = await h.call('hosts.add', {
+      ...labHostInput(h2, pw),
+      name: 'badpw-h2',
+      secret: 'wrong-password-42',
+    });
     await h.fail('hosts.connect', { id: host.id });
     await h.call('hosts.trustKey', { id: host.id, fingerprint: h2.fingerprint });
     const err = await h.fail('hosts.connect', { id: host.id });
@@ -119,7 +130,11 @@ describe('authentication', () => {
     try {
       execFileSync('ssh-add', ['-q', h1.user.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
       process.env['SSH_AUTH_SOCK'] = sock;
-      const host = await addTrusted('agent-h1', h1, { ...labHostInput(h1, h1.user), authMethod: 'agent', keyPath: null });
+      const host = await addTrusted('agent-h1', h1, {
+        ...labHostInput(h1, h1.user),
+        authMethod: 'agent',
+        keyPath: null,
+      });
       expect((await run(host.id, ['whoami'])).trim()).toBe(h1.user.user);
       delete process.env['SSH_AUTH_SOCK'];
       await h.call('hosts.disconnect', { id: host.id });
@@ -145,10 +160,14 @@ describe('host keys', () => {
     expect(err.message).toMatch(/DIFFERENT host key/);
     expect(h.app.pool.state(host.id).state).toBe('hostkey_changed');
     // The pool refuses to run the command: the marker file is never created on the host.
-    await expect(h.app.pool.exec(host.id, shCommand(['touch', marker]))).rejects.toMatchObject({ code: 'HOSTKEY_MISMATCH' });
+    await expect(h.app.pool.exec(host.id, shCommand(['touch', marker]))).rejects.toMatchObject({
+      code: 'HOSTKEY_MISMATCH',
+    });
     expect(fs.existsSync(marker)).toBe(false);
     // Trusting requires the exact fingerprint the host presented.
-    expect((await h.fail('hosts.trustKey', { id: host.id, fingerprint: h2.fingerprint })).code).toBe('CONFLICT');
+    expect((await h.fail('hosts.trustKey', { id: host.id, fingerprint: h2.fingerprint })).code).toBe(
+      'CONFLICT',
+    );
     await h.call('hosts.trustKey', { id: host.id, fingerprint: rotated });
     await run(host.id, ['touch', marker]);
     expect(fs.existsSync(marker)).toBe(true);
@@ -165,7 +184,10 @@ describe('host keys', () => {
     try {
       const host = await other.call('hosts.add', { ...labHostInput(h1, h1.user), name: 'kh-h1' });
       expect((await other.call('hosts.connect', { id: host.id })).state).toBe('online');
-      expect(await other.call('hosts.trustedKey', { id: host.id })).toMatchObject({ source: 'known_hosts', fingerprint: h1.fingerprint });
+      expect(await other.call('hosts.trustedKey', { id: host.id })).toMatchObject({
+        source: 'known_hosts',
+        fingerprint: h1.fingerprint,
+      });
     } finally {
       other.close();
     }
@@ -189,7 +211,9 @@ describe('jump hosts and channels', () => {
     const h2 = labHost('h2');
     const host = await addTrusted('busy-h2', h2, labHostInput(h2, h2.user));
     const results = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => h.app.pool.exec(host.id, shCommand(['sh', '-c', `sleep 0.5; echo ${i}`]))),
+      Array.from({ length: 25 }, (_, i) =>
+        h.app.pool.exec(host.id, shCommand(['sh', '-c', `sleep 0.5; echo ${i}`])),
+      ),
     );
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
     expect(results.every((r) => r.code === 0)).toBe(true);

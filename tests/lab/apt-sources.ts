@@ -13,15 +13,22 @@ export function readArchiveUris(): ArchiveUris {
   if (fs.existsSync(deb822)) {
     for (const m of fs.readFileSync(deb822, 'utf8').matchAll(/^URIs:\s*(\S+)/gm)) uris.push(m[1]!);
   }
-  const legacy = ['/etc/apt/sources.list', ...listDir('/etc/apt/sources.list.d').filter((f) => f.endsWith('.list'))];
+  const legacy = [
+    '/etc/apt/sources.list',
+    ...listDir('/etc/apt/sources.list.d').filter((f) => f.endsWith('.list')),
+  ];
   for (const file of legacy) {
     if (!fs.existsSync(file)) continue;
-    for (const m of fs.readFileSync(file, 'utf8').matchAll(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm)) uris.push(m[1]!);
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm))
+      uris.push(m[1]!);
   }
   const strip = (u: string): string => u.replace(/\/+$/, '');
   const security = uris.find((u) => /security/.test(u));
   const main = uris.find((u) => !/security/.test(u));
-  if (!main) throw new Error('No Debian archive URI found in /etc/apt/sources.list(.d): the lab copies them into its containers.');
+  if (!main)
+    throw new Error(
+      'No Debian archive URI found in /etc/apt/sources.list(.d): the lab copies them into its containers.',
+    );
   return { main: strip(main), security: strip(security ?? `${main}-security`) };
 }
 

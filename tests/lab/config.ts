@@ -50,6 +50,6 @@ export const CREDS = {
 };
 
 export const hostAddress = (c: LabConfig, n: number): string => `${c.prefix}.${10 + n}`;
-export const dockerAddress = (c: LabConfig): string => `${c.prefix}.20`;
+export const dockerAddress = (c: LabConfig): string => `${c.prefix}.5`;
 export const containerAddress = (c: LabConfig, n: number): string => `${c.prefix}.${100 + n}`;
 export const gateway = (c: LabConfig): string => `${c.prefix}.1`;

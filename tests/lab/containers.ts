@@ -21,11 +21,17 @@ export interface BaseOptions {
 }
 
 /** Replaces the network, AppArmor and memory lines of a container's config with the lab's own. */
-function rewriteConfig(name: string, o: Pick<BaseOptions, 'bridge' | 'gateway' | 'memory'>, address: string): void {
+function rewriteConfig(
+  name: string,
+  o: Pick<BaseOptions, 'bridge' | 'gateway' | 'memory'>,
+  address: string,
+): void {
   const file = path.join(LXC, name, 'config');
   const old = fs.readFileSync(file, 'utf8');
   const hwaddr = /^lxc\.net\.0\.hwaddr\s*=\s*(\S+)/m.exec(old)?.[1];
-  const keep = old.split('\n').filter((l) => l.trim() && !/^lxc\.(net\.|apparmor\.|cgroup\.memory)/.test(l.trim()));
+  const keep = old
+    .split('\n')
+    .filter((l) => l.trim() && !/^lxc\.(net\.|apparmor\.|cgroup\.memory)/.test(l.trim()));
   const ours = [
     'lxc.net.0.type = veth',
     `lxc.net.0.link = ${o.bridge}`,
@@ -48,9 +54,23 @@ export function ensureBase(o: BaseOptions): void {
   if (baseExists()) return;
   if (fs.existsSync(baseDir)) attempt('lxc-destroy', ['-n', NAMES.ctBase, '-f']);
   o.log('creating the LXC base container (Debian bookworm; ~50 s cold, seconds with /var/cache/lxc warm)…');
-  run('lxc-create', ['-t', 'debian', '-n', NAMES.ctBase, '--', '-r', 'bookworm', `--mirror=${o.uris.main}`, `--security-mirror=${o.uris.security}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  run(
+    'lxc-create',
+    [
+      '-t',
+      'debian',
+      '-n',
+      NAMES.ctBase,
+      '--',
+      '-r',
+      'bookworm',
+      `--mirror=${o.uris.main}`,
+      `--security-mirror=${o.uris.security}`,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   rewriteConfig(NAMES.ctBase, o, `${o.gateway.replace(/\.\d+$/, '')}.100`);
   const root = path.join(baseDir, 'rootfs');
   const w = (rel: string, body: string, mode = 0o644): void => {
@@ -81,7 +101,11 @@ export function cloneName(n: number): string {
   return `${NAMES.ctPrefix}${n}`;
 }
 
-export function startClone(n: number, address: string, o: Pick<BaseOptions, 'bridge' | 'gateway' | 'memory'>): void {
+export function startClone(
+  n: number,
+  address: string,
+  o: Pick<BaseOptions, 'bridge' | 'gateway' | 'memory'>,
+): void {
   const name = cloneName(n);
   if (fs.existsSync(path.join(LXC, name))) destroyClone(name);
   run('lxc-copy', ['-n', NAMES.ctBase, '-N', name, '-s', '-B', 'overlayfs']);

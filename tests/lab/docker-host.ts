@@ -59,10 +59,28 @@ export async function startDockerd(namespace: string): Promise<void> {
 export function ensureImageAndContainer(rootfs: string): void {
   if (!attempt('docker', ['-H', `unix://${dockerSocket}`, 'image', 'inspect', NAMES.dockerImage])) {
     // Both paths are the lab's own constants, never user input.
-    run('sh', ['-c', 'tar -C "$1" --exclude=./root/.ssh -c . | docker -H "unix://$2" import - "$3" >/dev/null', 'sh', rootfs, dockerSocket, NAMES.dockerImage]);
+    run('sh', [
+      '-c',
+      'tar -C "$1" --exclude=./root/.ssh -c . | docker -H "unix://$2" import - "$3" >/dev/null',
+      'sh',
+      rootfs,
+      dockerSocket,
+      NAMES.dockerImage,
+    ]);
   }
   attempt('docker', ['-H', `unix://${dockerSocket}`, 'rm', '-f', NAMES.dockerContainer]);
-  docker(['run', '-d', '--init', '--network', 'none', '--name', NAMES.dockerContainer, NAMES.dockerImage, 'sleep', 'infinity']);
+  docker([
+    'run',
+    '-d',
+    '--init',
+    '--network',
+    'none',
+    '--name',
+    NAMES.dockerContainer,
+    NAMES.dockerImage,
+    'sleep',
+    'infinity',
+  ]);
 }
 
 export function stopDockerd(): void {

@@ -162,4 +162,3 @@ export class LatencyProxy {
 export function readState(): LabDescription {
   return JSON.parse(fs.readFileSync(PATHS.state, 'utf8')) as LabDescription;
 }
-

@@ -37,7 +37,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
     teardown();
     throw err;
   }
-  console.log(`[lab] up in ${lab.upSeconds.toFixed(1)} s: ${lab.hosts.map((h) => `${h.name}=${h.address}`).join(' ')}`);
+  console.log(
+    `[lab] up in ${lab.upSeconds.toFixed(1)} s: ${lab.hosts.map((h) => `${h.name}=${h.address}`).join(' ')}`,
+  );
   project.provide('lab', lab);
   return () => {
     process.removeListener('SIGINT', onSignal);

@@ -13,9 +13,20 @@ export function ensureClientKeys(): ClientKeys {
   fs.mkdirSync(PATHS.keys, { recursive: true, mode: 0o700 });
   const plain = path.join(PATHS.keys, 'id_ed25519');
   const encrypted = path.join(PATHS.keys, 'id_ed25519_encrypted');
-  if (!fs.existsSync(plain)) run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'labdeck-lab', '-f', plain]);
+  if (!fs.existsSync(plain))
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'labdeck-lab', '-f', plain]);
   if (!fs.existsSync(encrypted)) {
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', CREDS.passphrase, '-C', 'labdeck-lab-encrypted', '-f', encrypted]);
+    run('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      CREDS.passphrase,
+      '-C',
+      'labdeck-lab-encrypted',
+      '-f',
+      encrypted,
+    ]);
   }
   return { plain, encrypted };
 }
@@ -43,7 +54,8 @@ export function ensureAccounts(): void {
     [NAMES.user, NAMES.dockerGroup],
     [NAMES.admin, `${NAMES.dockerGroup},sudo`],
   ] as const) {
-    if (!attempt('id', [name])) run('useradd', ['--create-home', '--shell', '/bin/bash', '--groups', groups, name]);
+    if (!attempt('id', [name]))
+      run('useradd', ['--create-home', '--shell', '/bin/bash', '--groups', groups, name]);
     // Locked accounts are refused by sshd even for key auth; '*' unlocks without a password.
     run('usermod', ['-p', '*', name]);
   }

@@ -84,7 +84,11 @@ describe('lab hosts', () => {
 
   it('the Docker host answers docker version over SSH and runs the lab container', async () => {
     const d = host('docker');
-    const r = await ssh(lab, d, 'docker version --format "{{.Server.Version}}" && docker ps --format "{{.Names}} {{.Image}}"');
+    const r = await ssh(
+      lab,
+      d,
+      'docker version --format "{{.Server.Version}}" && docker ps --format "{{.Names}} {{.Image}}"',
+    );
     expect(r.stderr).toBe('');
     const [version, container] = r.stdout.trim().split('\n');
     expect(version).toMatch(/^\d+\.\d+/);
@@ -96,15 +100,20 @@ describe('lab hosts', () => {
     const r = await ssh(
       lab,
       ct,
-      'cat /proc/1/comm; command -v python3 || echo no-python3; awk \'/MemTotal/ {print $2}\' /proc/meminfo',
+      "cat /proc/1/comm; command -v python3 || echo no-python3; awk '/MemTotal/ {print $2}' /proc/meminfo",
     );
     const [init, python, memKb] = r.stdout.trim().split('\n');
     expect(init).toBe('systemd');
     expect(python).toBe('no-python3');
     expect(Number(memKb)).toBe(512 * 1024);
-    const apt = await ssh(lab, ct, 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hello >/dev/null && hello', {
-      timeoutMs: 120_000,
-    });
+    const apt = await ssh(
+      lab,
+      ct,
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hello >/dev/null && hello',
+      {
+        timeoutMs: 120_000,
+      },
+    );
     expect(apt.status, apt.stderr).toBe(0);
     expect(apt.stdout.trim()).toBe('Hello, world!');
   });
@@ -168,7 +177,16 @@ describe('lab faults', () => {
     const long = new Promise<number | null>((resolve) => {
       void import('node:child_process').then(({ spawn }) => {
         const kh = knownHostsFile(lab);
-        const p = spawn('ssh', ['-o', `UserKnownHostsFile=${kh}`, '-o', 'BatchMode=yes', '-i', h1.user.keyFile, `${h1.user.user}@${h1.address}`, 'sleep 60']);
+        const p = spawn('ssh', [
+          '-o',
+          `UserKnownHostsFile=${kh}`,
+          '-o',
+          'BatchMode=yes',
+          '-i',
+          h1.user.keyFile,
+          `${h1.user.user}@${h1.address}`,
+          'sleep 60',
+        ]);
         p.once('exit', (code) => resolve(code));
       });
     });

@@ -40,7 +40,10 @@ interface StateExtras {
   startedLxcfs: boolean;
 }
 
-export async function labUp(config: LabConfig = defaultConfig(), log: Log = console.log): Promise<LabDescription> {
+export async function labUp(
+  config: LabConfig = defaultConfig(),
+  log: Log = console.log,
+): Promise<LabDescription> {
   const t0 = Date.now();
   preflight({ docker: config.docker, containers: config.containers > 0 });
   labDown(config, () => {}); // whatever an interrupted run left behind
@@ -74,7 +77,18 @@ export async function labUp(config: LabConfig = defaultConfig(), log: Log = cons
     });
     if (n === jumpTarget) {
       // Reachable only from the jump host's address.
-      nsExec(ns, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-s', hostAddress(config, 1), '-j', 'ACCEPT']);
+      nsExec(ns, 'iptables', [
+        '-A',
+        'INPUT',
+        '-p',
+        'tcp',
+        '--dport',
+        '22',
+        '-s',
+        hostAddress(config, 1),
+        '-j',
+        'ACCEPT',
+      ]);
       nsExec(ns, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'DROP']);
     }
     startSshd(name, ns);
@@ -104,14 +118,26 @@ export async function labUp(config: LabConfig = defaultConfig(), log: Log = cons
   if (config.containers > 0 || config.docker) {
     const t = Date.now();
     const cold = !baseExists();
-    ensureBase({ uris, bridge: config.bridge, gateway: gw, aptProxy, rootPublicKey: plainPub, memory: config.containerMemory, log });
+    ensureBase({
+      uris,
+      bridge: config.bridge,
+      gateway: gw,
+      aptProxy,
+      rootPublicKey: plainPub,
+      memory: config.containerMemory,
+      log,
+    });
     if (cold) log(`[lab] LXC base ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
   if (config.containers > 0) {
     startAcng(gw, uris);
     startedLxcfs = ensureLxcfs();
     for (let n = 1; n <= config.containers; n++) {
-      startClone(n, containerAddress(config, n), { bridge: config.bridge, gateway: gw, memory: config.containerMemory });
+      startClone(n, containerAddress(config, n), {
+        bridge: config.bridge,
+        gateway: gw,
+        memory: config.containerMemory,
+      });
     }
   }
 
@@ -237,13 +263,21 @@ export function describeLab(lab: LabDescription): string {
     h.user.user,
     h.user.keyFile,
     h.fingerprint,
-    [h.jump ? `via ${h.jump} only` : '', h.extra.length ? 'also: encrypted key, password' : '', h.dockerSocket ? 'DOCKER_HOST set' : '']
+    [
+      h.jump ? `via ${h.jump} only` : '',
+      h.extra.length ? 'also: encrypted key, password' : '',
+      h.dockerSocket ? 'DOCKER_HOST set' : '',
+    ]
       .filter(Boolean)
       .join('; '),
   ]);
   const head = ['name', 'kind', 'address', 'port', 'user', 'key file', 'host key fingerprint', 'notes'];
   const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [
     fmt(head),
     ...rows.map(fmt),

@@ -37,10 +37,7 @@ export function labNamespaces(): string[] {
 /** Pids of every process living in a namespace (ip netns pids). */
 export function namespacePids(ns: string): number[] {
   try {
-    return run('ip', ['netns', 'pids', ns])
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    return run('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
   }

@@ -43,11 +43,14 @@ export function preflight(
   const missing = new Set<string>();
   for (const [cmd, pkg] of NEEDS) {
     if (!opts.docker && pkg === 'docker.io') continue;
-    if (!opts.containers && ['lxc', 'lxc-templates', 'debootstrap', 'lxcfs', 'apt-cacher-ng'].includes(pkg)) continue;
+    if (!opts.containers && ['lxc', 'lxc-templates', 'debootstrap', 'lxcfs', 'apt-cacher-ng'].includes(pkg))
+      continue;
     if (!probe.has(cmd)) missing.add(pkg);
   }
   if (missing.size) {
     const list = [...missing].join(' ');
-    throw new Error(`The lab needs Debian packages that are not installed: ${list}. Install them with: apt-get install -y --no-install-recommends ${list}`);
+    throw new Error(
+      `The lab needs Debian packages that are not installed: ${list}. Install them with: apt-get install -y --no-install-recommends ${list}`,
+    );
   }
 }

@@ -17,7 +17,10 @@ describe('lab preflight', () => {
 
   it('asks only for what the chosen lab needs', () => {
     expect(() =>
-      preflight({ docker: false, containers: false }, { uid: 0, has: (c) => !['dockerd', 'lxc-create'].includes(c) }),
+      preflight(
+        { docker: false, containers: false },
+        { uid: 0, has: (c) => !['dockerd', 'lxc-create'].includes(c) },
+      ),
     ).not.toThrow();
   });
 

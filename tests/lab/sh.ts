@@ -17,7 +17,11 @@ export function run(cmd: string, args: string[], opts: SpawnSyncOptions & { inpu
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
   if (r.error) throw new CommandError(`${cmd} ${args.join(' ')}`, null, r.error.message);
   if (r.status !== 0) {
-    throw new CommandError(`${cmd} ${args.join(' ')}`, r.status, `${String(r.stderr ?? '')}${String(r.stdout ?? '')}`);
+    throw new CommandError(
+      `${cmd} ${args.join(' ')}`,
+      r.status,
+      `${String(r.stderr ?? '')}${String(r.stdout ?? '')}`,
+    );
   }
   return String(r.stdout ?? '');
 }

@@ -27,15 +27,24 @@ function askpass(secret: string): string {
 
 export function sshOptions(login: LabLogin, knownHosts: string, connectTimeout = 3): string[] {
   return [
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', `ConnectTimeout=${connectTimeout}`,
-    '-o', 'LogLevel=ERROR',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `PasswordAuthentication=${login.password ? 'yes' : 'no'}`,
-    '-o', `PubkeyAuthentication=${login.keyFile ? 'yes' : 'no'}`,
-    '-o', 'KbdInteractiveAuthentication=no',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    `ConnectTimeout=${connectTimeout}`,
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `PasswordAuthentication=${login.password ? 'yes' : 'no'}`,
+    '-o',
+    `PubkeyAuthentication=${login.keyFile ? 'yes' : 'no'}`,
+    '-o',
+    'KbdInteractiveAuthentication=no',
     ...(login.keyFile ? ['-i', login.keyFile] : []),
     ...(login.password || login.passphrase ? [] : ['-o', 'BatchMode=yes']),
   ];
@@ -46,14 +55,27 @@ export function ssh(
   lab: LabDescription,
   host: LabHost,
   command: string,
-  o: { login?: LabLogin; knownHosts?: string; address?: string; port?: number; timeoutMs?: number; connectTimeout?: number } = {},
+  o: {
+    login?: LabLogin;
+    knownHosts?: string;
+    address?: string;
+    port?: number;
+    timeoutMs?: number;
+    connectTimeout?: number;
+  } = {},
 ): Promise<SshResult> {
   const login = o.login ?? host.user;
   const kh = o.knownHosts ?? knownHostsFile(lab);
   const args = sshOptions(login, kh, o.connectTimeout);
   if (host.jump) {
     const jump = lab.hosts.find((h) => h.name === host.jump)!;
-    const inner = ['ssh', ...sshOptions(jump.user, kh), '-W', '%h:%p', `${jump.user.user}@${jump.address}`].join(' ');
+    const inner = [
+      'ssh',
+      ...sshOptions(jump.user, kh),
+      '-W',
+      '%h:%p',
+      `${jump.user.user}@${jump.address}`,
+    ].join(' ');
     args.push('-o', `ProxyCommand=${inner}`);
   }
   if (o.port ?? host.port) args.push('-p', String(o.port ?? host.port));

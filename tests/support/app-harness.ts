@@ -49,7 +49,11 @@ export function harness(options: Partial<AppOptions> = {}): Harness {
         if (now.state === want) return resolve(now);
         const timer = setTimeout(() => {
           off();
-          reject(new Error(`host ${hostId} did not reach ${want} within ${timeoutMs} ms (is ${app.pool.state(hostId).state})`));
+          reject(
+            new Error(
+              `host ${hostId} did not reach ${want} within ${timeoutMs} ms (is ${app.pool.state(hostId).state})`,
+            ),
+          );
         }, timeoutMs);
         const listener = (s: HostState): void => {
           if (s.hostId === hostId && s.state === want) {
@@ -66,7 +70,11 @@ export function harness(options: Partial<AppOptions> = {}): Harness {
 }
 
 /** hosts.add input for a lab host and login. */
-export function labHostInput(h: LabHost, login: LabLogin, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function labHostInput(
+  h: LabHost,
+  login: LabLogin,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name: h.name,
     address: h.address,

@@ -50,7 +50,11 @@ export function App(): React.JSX.Element {
         )}
         <TabBar />
         <div className="content">
-          {active ? <Page tab={active} /> : <div className="empty">No tab open. Pick a host or a page on the left.</div>}
+          {active ? (
+            <Page tab={active} />
+          ) : (
+            <div className="empty">No tab open. Pick a host or a page on the left.</div>
+          )}
         </div>
       </main>
     </div>

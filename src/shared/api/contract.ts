@@ -220,7 +220,13 @@ export const calls = {
   'hosts.untrustKey': call({ input: byId, output: out<{ removed: boolean }>(), mutating: true }),
   'hosts.importPreview': call({
     input: z
-      .object({ text: z.string().max(256 * 1024).optional(), path: keyPathSchema.optional() })
+      .object({
+        text: z
+          .string()
+          .max(256 * 1024)
+          .optional(),
+        path: keyPathSchema.optional(),
+      })
       .strict(),
     output: out<ImportPreview>(),
     mutating: false,

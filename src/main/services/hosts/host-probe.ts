@@ -26,7 +26,8 @@ export function parseProbe(out: string): Omit<HostTestReport, 'hostId' | 'rttMs'
     const value = line.slice(eq + 1).trim();
     if (key === 'gpu') {
       const [index, , name, , , mem] = value.split(',').map((s) => s.trim());
-      if (index !== undefined && name) gpus.push({ index: Number(index), name, memoryTotalMiB: Number(mem) || 0 });
+      if (index !== undefined && name)
+        gpus.push({ index: Number(index), name, memoryTotalMiB: Number(mem) || 0 });
     } else kv.set(key, value);
   }
   const container = kv.get('container') ?? '';

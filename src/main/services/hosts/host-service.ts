@@ -95,9 +95,11 @@ export class HostService {
     const before = this.store.get(id);
     const after = this.store.update(id, input);
     this.applySecret(id, input.secret, input.saveSecret, input.forgetSecret);
-    const reach = (h: Host): string => JSON.stringify([h.address, h.port, h.user, h.authMethod, h.keyPath, h.jumpHostId]);
+    const reach = (h: Host): string =>
+      JSON.stringify([h.address, h.port, h.user, h.authMethod, h.keyPath, h.jumpHostId]);
     // New connection details: the next use connects afresh (and re-checks the host key).
-    if (reach(before) !== reach(after) || input.secret !== undefined || input.forgetSecret) this.pool.disconnect(id);
+    if (reach(before) !== reach(after) || input.secret !== undefined || input.forgetSecret)
+      this.pool.disconnect(id);
     if (before.address !== after.address || before.port !== after.port) this.trust.untrust(id);
     return this.store.get(id);
   }
@@ -144,7 +146,10 @@ export class HostService {
     await this.connect(id, secret);
     const r = await this.pool.exec(id, PROBE_SCRIPT, { timeoutMs: 20_000 });
     if (r.code !== 0) {
-      throw new ApiError('INTERNAL', `The test script failed on ${this.store.get(id).name} (exit ${r.code}): ${r.stderr.slice(0, 300)}`);
+      throw new ApiError(
+        'INTERNAL',
+        `The test script failed on ${this.store.get(id).name} (exit ${r.code}): ${r.stderr.slice(0, 300)}`,
+      );
     }
     const t0 = performance.now();
     await this.pool.exec(id, 'true', { timeoutMs: 10_000 });
@@ -180,7 +185,10 @@ export class HostService {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ApiError('NOT_FOUND', `Cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Paste the file's text instead.`);
+      throw new ApiError(
+        'NOT_FOUND',
+        `Cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Paste the file's text instead.`,
+      );
     }
     return previewImport(text, file, ctx);
   }
@@ -194,7 +202,11 @@ export class HostService {
     for (const d of drafts) {
       const jump = d.jumpHostName ? this.store.findByName(d.jumpHostName) : null;
       if (d.jumpHostName && !jump) {
-        throw new ApiError('VALIDATION', `Jump host ${d.jumpHostName} of ${d.name} is not in Labdeck; import it first.`, 'drafts');
+        throw new ApiError(
+          'VALIDATION',
+          `Jump host ${d.jumpHostName} of ${d.name} is not in Labdeck; import it first.`,
+          'drafts',
+        );
       }
       added.push(
         this.store.insert({

@@ -89,7 +89,12 @@ describe('~/.ssh/config import preview', () => {
       authMethod: 'key',
       jumpHostName: null,
     });
-    expect(added('gpu1')).toMatchObject({ address: '10.0.0.11', user: 'researcher', jumpHostName: 'bastion', port: 22 });
+    expect(added('gpu1')).toMatchObject({
+      address: '10.0.0.11',
+      user: 'researcher',
+      jumpHostName: 'bastion',
+      port: 22,
+    });
     expect(added('gpu1')!.keyPath).toBe(`${HOME}/.ssh/id_rsa`);
   });
 
@@ -98,7 +103,9 @@ describe('~/.ssh/config import preview', () => {
   });
 
   it('orders jump hosts before the hosts that use them', () => {
-    expect(p.add.findIndex((d) => d.name === 'bastion')).toBeLessThan(p.add.findIndex((d) => d.name === 'gpu1'));
+    expect(p.add.findIndex((d) => d.name === 'bastion')).toBeLessThan(
+      p.add.findIndex((d) => d.name === 'gpu1'),
+    );
   });
 
   it('skips, with a reason, what it cannot import', () => {

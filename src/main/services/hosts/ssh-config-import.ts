@@ -34,9 +34,19 @@ const expand = (p: string, home: string): string =>
 function globFiles(pattern: string, ctx: ImportContext): string[] {
   if (!/[*?]/.test(path.basename(pattern))) return ctx.fileExists(pattern) ? [pattern] : [];
   const dir = path.dirname(pattern);
-  const re = new RegExp(`^${path.basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${path
+      .basename(pattern)
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   try {
-    return ctx.listDir(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f));
+    return ctx
+      .listDir(dir)
+      .filter((f) => re.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }
@@ -54,7 +64,9 @@ export function expandIncludes(text: string, ctx: ImportContext, depth = 0): str
         .trim()
         .split(/\s+/)
         .flatMap((p) => {
-          const abs = path.isAbsolute(expand(p, ctx.home)) ? expand(p, ctx.home) : path.join(ctx.home, '.ssh', p);
+          const abs = path.isAbsolute(expand(p, ctx.home))
+            ? expand(p, ctx.home)
+            : path.join(ctx.home, '.ssh', p);
           return globFiles(abs, ctx);
         })
         .map((f) => expandIncludes(ctx.readFile(f), ctx, depth + 1))
@@ -63,7 +75,8 @@ export function expandIncludes(text: string, ctx: ImportContext, depth = 0): str
     .join('\n');
 }
 
-const first = (v: unknown): string | undefined => (Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined));
+const first = (v: unknown): string | undefined =>
+  Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined);
 
 export function previewImport(text: string, source: string, ctx: ImportContext): ImportPreview {
   const config = SSHConfig.parse(expandIncludes(text, ctx));
@@ -125,14 +138,29 @@ export function previewImport(text: string, source: string, ctx: ImportContext):
       jumpHostName = jump;
     }
     // Several IdentityFile lines: ssh tries each; Labdeck keeps the first that exists here.
-    const identities = ((Array.isArray(c['IdentityFile']) ? c['IdentityFile'] : c['IdentityFile'] ? [c['IdentityFile']] : []) as string[])
-      .map((p) => expand(p.replace(/%d/g, ctx.home).replace(/%u/g, ctx.localUser), ctx.home));
+    const identities = (
+      (Array.isArray(c['IdentityFile'])
+        ? c['IdentityFile']
+        : c['IdentityFile']
+          ? [c['IdentityFile']]
+          : []) as string[]
+    ).map((p) => expand(p.replace(/%d/g, ctx.home).replace(/%u/g, ctx.localUser), ctx.home));
     const keyPath = identities.find((p) => ctx.fileExists(p)) ?? identities[0] ?? null;
-    add.push({ name: alias, address, port, user, keyPath, authMethod: keyPath ? 'key' : 'agent', jumpHostName });
+    add.push({
+      name: alias,
+      address,
+      port,
+      user,
+      keyPath,
+      authMethod: keyPath ? 'key' : 'agent',
+      jumpHostName,
+    });
     planned.add(alias);
   }
   // A jump host that was itself skipped cannot be used.
-  const usable = add.filter((d) => !d.jumpHostName || planned.has(d.jumpHostName) || ctx.existing.has(d.jumpHostName));
+  const usable = add.filter(
+    (d) => !d.jumpHostName || planned.has(d.jumpHostName) || ctx.existing.has(d.jumpHostName),
+  );
   for (const d of add.filter((x) => !usable.includes(x))) {
     skip.push({ alias: d.name, reason: `its jump host "${d.jumpHostName}" is skipped` });
   }

@@ -30,7 +30,8 @@ export class KeyFileCipher implements Cipher {
       }
     }
     this.key = fs.readFileSync(keyFile);
-    if (this.key.length !== 32) throw new Error(`The secrets key file ${keyFile} is damaged (expected 32 bytes).`);
+    if (this.key.length !== 32)
+      throw new Error(`The secrets key file ${keyFile} is damaged (expected 32 bytes).`);
   }
 
   encrypt(plain: string): string {

@@ -9,5 +9,7 @@ export function fingerprintOf(keyBlob: Buffer): string {
 export function keyTypeOf(keyBlob: Buffer): string {
   if (keyBlob.length < 4) return 'unknown';
   const len = keyBlob.readUInt32BE(0);
-  return len > 0 && len < 64 && keyBlob.length >= 4 + len ? keyBlob.subarray(4, 4 + len).toString('ascii') : 'unknown';
+  return len > 0 && len < 64 && keyBlob.length >= 4 + len
+    ? keyBlob.subarray(4, 4 + len).toString('ascii')
+    : 'unknown';
 }

@@ -41,7 +41,13 @@ export function parseKnownHosts(text: string): KnownHostsEntry[] {
 }
 
 const globRe = (p: string): RegExp =>
-  new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
 
 function patternMatches(pattern: string, name: string): boolean {
   if (pattern.startsWith('|1|')) {
@@ -58,7 +64,11 @@ export function knownHostsName(address: string, port: number): string {
   return port === 22 ? address : `[${address}]:${port}`;
 }
 
-export function lookupKnownHosts(entries: KnownHostsEntry[], address: string, port: number): KnownHostsEntry[] {
+export function lookupKnownHosts(
+  entries: KnownHostsEntry[],
+  address: string,
+  port: number,
+): KnownHostsEntry[] {
   const name = knownHostsName(address, port);
   return entries.filter((e) => {
     if (e.patterns.some((p) => p.startsWith('!') && patternMatches(p.slice(1), name))) return false;
@@ -79,7 +89,13 @@ export class HostKeyTrust {
   get(hostId: number): TrustedHostKey | null {
     const row = this.db.select().from(hostKeys).where(eq(hostKeys.hostId, hostId)).get();
     return row
-      ? { hostId, keyType: row.keyType, fingerprint: row.fingerprint, source: row.source, trustedAt: row.trustedAt }
+      ? {
+          hostId,
+          keyType: row.keyType,
+          fingerprint: row.fingerprint,
+          source: row.source,
+          trustedAt: row.trustedAt,
+        }
       : null;
   }
 
@@ -125,7 +141,10 @@ export class HostKeyTrust {
   trust(hostId: number, fingerprint: string): TrustedHostKey {
     const presented = this.pending.get(hostId);
     if (!presented) {
-      throw new ApiError('NOT_FOUND', 'No untrusted key is waiting for this host: connect to it first to see its key.');
+      throw new ApiError(
+        'NOT_FOUND',
+        'No untrusted key is waiting for this host: connect to it first to see its key.',
+      );
     }
     if (presented.fingerprint !== fingerprint) {
       throw new ApiError(

@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { HOSTILE } from '../../../../tests/support/hostile-strings';
 import { shCommand, shQuote } from './quote';
 
-
 describe('shQuote', () => {
   it.each(HOSTILE.map((s) => [JSON.stringify(s).slice(0, 40), s]))(
     'round-trips %s through a real sh and bash unchanged',

@@ -30,16 +30,28 @@ export function mapSshError(err: unknown, where: string): ApiError {
   }
   switch (e?.code) {
     case 'ECONNREFUSED':
-      return new ApiError('HOST_UNREACHABLE', `${where} refused the connection: is sshd running and listening on that port?`);
+      return new ApiError(
+        'HOST_UNREACHABLE',
+        `${where} refused the connection: is sshd running and listening on that port?`,
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EHOSTDOWN':
-      return new ApiError('HOST_UNREACHABLE', `${where} cannot be reached from here (${e.code}). Is it up, and is the address right?`);
+      return new ApiError(
+        'HOST_UNREACHABLE',
+        `${where} cannot be reached from here (${e.code}). Is it up, and is the address right?`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ApiError('HOST_UNREACHABLE', `The name of ${where} does not resolve (${e.code}). Check the address.`);
+      return new ApiError(
+        'HOST_UNREACHABLE',
+        `The name of ${where} does not resolve (${e.code}). Check the address.`,
+      );
     case 'ETIMEDOUT':
-      return new ApiError('TIMEOUT', `${where} did not answer (TCP connect timed out). Is it up and reachable?`);
+      return new ApiError(
+        'TIMEOUT',
+        `${where} did not answer (TCP connect timed out). Is it up and reachable?`,
+      );
     case 'ECONNRESET':
     case 'EPIPE':
       return new ApiError('CONNECTION_LOST', `${where} dropped the connection (${e.code}).`);
@@ -47,7 +59,10 @@ export function mapSshError(err: unknown, where: string): ApiError {
       break;
   }
   if (/passphrase|Cannot parse privateKey|bad decrypt/i.test(msg)) {
-    return new ApiError('AUTH_FAILED', `The private key for ${where} could not be decrypted: wrong passphrase?`);
+    return new ApiError(
+      'AUTH_FAILED',
+      `The private key for ${where} could not be decrypted: wrong passphrase?`,
+    );
   }
   return new ApiError('HOST_UNREACHABLE', `Could not connect to ${where}: ${msg}`);
 }

@@ -74,7 +74,13 @@ interface Conn {
 }
 
 const expandHome = (p: string): string => (p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p);
-const STOP_RETRYING = new Set(['AUTH_FAILED', 'HOSTKEY_UNKNOWN', 'HOSTKEY_MISMATCH', 'SECRET_REQUIRED', 'NOT_FOUND']);
+const STOP_RETRYING = new Set([
+  'AUTH_FAILED',
+  'HOSTKEY_UNKNOWN',
+  'HOSTKEY_MISMATCH',
+  'SECRET_REQUIRED',
+  'NOT_FOUND',
+]);
 
 class HostConnection {
   private conns: Conn[] = [];
@@ -110,7 +116,9 @@ class HostConnection {
   private setState(state: ConnectionState, err: ApiError | null = null, retryAt: number | null = null): void {
     const next = this.makeState(state, err, retryAt);
     const prev = this.state;
-    const same = (['state', 'connections', 'channels', 'message', 'retryAt'] as const).every((k) => prev[k] === next[k]);
+    const same = (['state', 'connections', 'channels', 'message', 'retryAt'] as const).every(
+      (k) => prev[k] === next[k],
+    );
     if (same) return;
     if (prev.state === next.state) next.since = prev.since;
     this.state = next;
@@ -164,7 +172,10 @@ class HostConnection {
   }
 
   private lastError(): ApiError {
-    return new ApiError((this.state.errorCode as never) ?? 'HOST_UNREACHABLE', this.state.message ?? 'not connected');
+    return new ApiError(
+      (this.state.errorCode as never) ?? 'HOST_UNREACHABLE',
+      this.state.message ?? 'not connected',
+    );
   }
 
   private lease(conn: Conn): Lease {
@@ -216,12 +227,17 @@ class HostConnection {
         jumpLease = await this.pool.host(target.jumpHostId).acquire();
         const lease = jumpLease;
         sock = await new Promise<ClientChannel>((resolve, reject) =>
-          lease.client.forwardOut('127.0.0.1', 0, target.address, target.port, (err, ch) => (err ? reject(err) : resolve(ch))),
+          lease.client.forwardOut('127.0.0.1', 0, target.address, target.port, (err, ch) =>
+            err ? reject(err) : resolve(ch),
+          ),
         );
       } catch (err) {
         jumpLease?.release();
         const cause = err instanceof ApiError ? err.message : (err as Error).message;
-        throw new ApiError('JUMP_FAILED', `Could not reach ${target.name} through jump host ${jump.name}: ${cause}`);
+        throw new ApiError(
+          'JUMP_FAILED',
+          `Could not reach ${target.name} through jump host ${jump.name}: ${cause}`,
+        );
       }
     }
     const config: ConnectConfig = {
@@ -281,7 +297,10 @@ class HostConnection {
       client.on('close', () => {
         if (!settled) {
           settled = true;
-          reject(keyError ?? new ApiError('CONNECTION_LOST', `${where} closed the connection during the handshake.`));
+          reject(
+            keyError ??
+              new ApiError('CONNECTION_LOST', `${where} closed the connection during the handshake.`),
+          );
         }
         this.onClosed(conn);
       });
@@ -360,13 +379,17 @@ class HostConnection {
 async function authConfig(target: ConnectTarget, where: string): Promise<Partial<ConnectConfig>> {
   const a = target.auth;
   if (a.method === 'password') {
-    if (!a.password) throw new ApiError('SECRET_REQUIRED', `${where} uses password authentication: enter the password.`);
+    if (!a.password)
+      throw new ApiError('SECRET_REQUIRED', `${where} uses password authentication: enter the password.`);
     return { password: a.password };
   }
   if (a.method === 'agent') {
     const sock = a.agentSocket ?? (process.platform === 'win32' ? 'pageant' : process.env['SSH_AUTH_SOCK']);
     if (!sock) {
-      throw new ApiError('AUTH_FAILED', `${where} uses the SSH agent, but no agent is running for Labdeck (SSH_AUTH_SOCK is not set).`);
+      throw new ApiError(
+        'AUTH_FAILED',
+        `${where} uses the SSH agent, but no agent is running for Labdeck (SSH_AUTH_SOCK is not set).`,
+      );
     }
     return { agent: sock };
   }
@@ -375,7 +398,10 @@ async function authConfig(target: ConnectTarget, where: string): Promise<Partial
   try {
     privateKey = await fs.promises.readFile(file);
   } catch (err) {
-    throw new ApiError('AUTH_FAILED', `The key file ${file} for ${where} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    throw new ApiError(
+      'AUTH_FAILED',
+      `The key file ${file} for ${where} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+    );
   }
   if (!a.passphrase && isEncryptedKey(privateKey.toString('utf8'))) {
     throw new ApiError('SECRET_REQUIRED', `The key ${file} for ${where} is encrypted: enter its passphrase.`);
@@ -444,7 +470,11 @@ export class SshPool {
   }
 
   /** Runs a command (build it with shCommand) and collects its output, up to maxBytes per stream. */
-  async exec(hostId: number, command: string, opts: { timeoutMs?: number; maxBytes?: number } = {}): Promise<ExecResult> {
+  async exec(
+    hostId: number,
+    command: string,
+    opts: { timeoutMs?: number; maxBytes?: number } = {},
+  ): Promise<ExecResult> {
     const lease = await this.acquire(hostId);
     const max = opts.maxBytes ?? 16 * 1024 * 1024;
     try {
@@ -479,10 +509,20 @@ export class SshPool {
           stream.on('close', () => {
             if (timer) clearTimeout(timer);
             if (code === null && signal === null) {
-              reject(new ApiError('CONNECTION_LOST', `The connection to host #${hostId} ended before the command finished.`));
+              reject(
+                new ApiError(
+                  'CONNECTION_LOST',
+                  `The connection to host #${hostId} ended before the command finished.`,
+                ),
+              );
               return;
             }
-            resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') });
+            resolve({
+              code,
+              signal,
+              stdout: Buffer.concat(out).toString('utf8'),
+              stderr: Buffer.concat(errOut).toString('utf8'),
+            });
           });
         });
       });

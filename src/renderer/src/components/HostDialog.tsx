@@ -65,7 +65,9 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
         saveSecret: f.saveSecret,
         jumpHostId: f.jumpHostId ? Number(f.jumpHostId) : null,
       };
-      return host ? api.hosts.update({ ...body, id: host.id, forgetSecret: f.forgetSecret }) : api.hosts.add(body);
+      return host
+        ? api.hosts.update({ ...body, id: host.id, forgetSecret: f.forgetSecret })
+        : api.hosts.add(body);
     },
     onSuccess: (saved) => {
       void qc.invalidateQueries({ queryKey: ['hosts'] });
@@ -92,23 +94,49 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
       >
         <label>Name</label>
         <div>
-          <input data-testid="host-name" value={f.name} onChange={(e) => set('name', e.target.value)} placeholder="gpu-box" autoFocus />
+          <input
+            data-testid="host-name"
+            value={f.name}
+            onChange={(e) => set('name', e.target.value)}
+            placeholder="gpu-box"
+            autoFocus
+          />
           {err('name')}
         </div>
         <label>Address</label>
         <div className="row">
-          <input data-testid="host-address" value={f.address} onChange={(e) => set('address', e.target.value)} placeholder="10.0.0.5 or host.lan" />
+          <input
+            data-testid="host-address"
+            value={f.address}
+            onChange={(e) => set('address', e.target.value)}
+            placeholder="10.0.0.5 or host.lan"
+          />
           <span className="dim">port</span>
-          <input data-testid="host-port" className="narrow" value={f.port} onChange={(e) => set('port', e.target.value)} inputMode="numeric" />
+          <input
+            data-testid="host-port"
+            className="narrow"
+            value={f.port}
+            onChange={(e) => set('port', e.target.value)}
+            inputMode="numeric"
+          />
         </div>
-        {err('address') || err('port') ? <><span />{err('address') ?? err('port')}</> : null}
+        {err('address') || err('port') ? (
+          <>
+            <span />
+            {err('address') ?? err('port')}
+          </>
+        ) : null}
         <label>User</label>
         <div>
           <input data-testid="host-user" value={f.user} onChange={(e) => set('user', e.target.value)} />
           {err('user')}
         </div>
         <label>Kind</label>
-        <select data-testid="host-kind" value={f.kind} onChange={(e) => set('kind', e.target.value as HostKind)}>
+        <select
+          data-testid="host-kind"
+          value={f.kind}
+          onChange={(e) => set('kind', e.target.value as HostKind)}
+        >
           <option value="lxc">LXC container</option>
           <option value="gpu">GPU desktop</option>
           <option value="other">Other</option>
@@ -133,7 +161,12 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
           <>
             <label>Private key</label>
             <div>
-              <input data-testid="host-keypath" value={f.keyPath} onChange={(e) => set('keyPath', e.target.value)} placeholder="~/.ssh/id_ed25519" />
+              <input
+                data-testid="host-keypath"
+                value={f.keyPath}
+                onChange={(e) => set('keyPath', e.target.value)}
+                placeholder="~/.ssh/id_ed25519"
+              />
               {err('keyPath')}
             </div>
           </>
@@ -148,15 +181,29 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
                 autoComplete="off"
                 value={f.secret}
                 onChange={(e) => set('secret', e.target.value)}
-                placeholder={host?.hasStoredSecret ? '(stored — leave empty to keep)' : f.authMethod === 'key' ? 'only if the key is encrypted' : ''}
+                placeholder={
+                  host?.hasStoredSecret
+                    ? '(stored — leave empty to keep)'
+                    : f.authMethod === 'key'
+                      ? 'only if the key is encrypted'
+                      : ''
+                }
               />
               <label className="check">
-                <input type="checkbox" checked={f.saveSecret} onChange={(e) => set('saveSecret', e.target.checked)} />
+                <input
+                  type="checkbox"
+                  checked={f.saveSecret}
+                  onChange={(e) => set('saveSecret', e.target.checked)}
+                />
                 Remember it, encrypted (otherwise it is kept in memory until Labdeck quits)
               </label>
               {host?.hasStoredSecret && (
                 <label className="check">
-                  <input type="checkbox" checked={f.forgetSecret} onChange={(e) => set('forgetSecret', e.target.checked)} />
+                  <input
+                    type="checkbox"
+                    checked={f.forgetSecret}
+                    onChange={(e) => set('forgetSecret', e.target.checked)}
+                  />
                   Forget the stored {secretLabel.toLowerCase()}
                 </label>
               )}
@@ -164,7 +211,11 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
           </>
         )}
         <label>Jump host</label>
-        <select data-testid="host-jump" value={f.jumpHostId} onChange={(e) => set('jumpHostId', e.target.value)}>
+        <select
+          data-testid="host-jump"
+          value={f.jumpHostId}
+          onChange={(e) => set('jumpHostId', e.target.value)}
+        >
           <option value="">None (direct)</option>
           {hosts.data
             ?.filter((h) => h.id !== host?.id)
@@ -174,16 +225,22 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
               </option>
             ))}
         </select>
-        {err('jumpHostId') ? <><span />{err('jumpHostId')}</> : null}
+        {err('jumpHostId') ? (
+          <>
+            <span />
+            {err('jumpHostId')}
+          </>
+        ) : null}
         <label>Group</label>
         <input value={f.group} onChange={(e) => set('group', e.target.value)} placeholder="e.g. proxmox-1" />
         <label>Tags</label>
         <input value={f.tags} onChange={(e) => set('tags', e.target.value)} placeholder="space separated" />
         <label>Notes</label>
         <textarea rows={2} value={f.notes} onChange={(e) => set('notes', e.target.value)} />
-        {save.error && !(['name', 'address', 'port', 'user', 'keyPath', 'jumpHostId'] as const).some((k) => fieldError(save.error, k)) && (
-          <div className="banner error span2">{errorText(save.error)}</div>
-        )}
+        {save.error &&
+          !(['name', 'address', 'port', 'user', 'keyPath', 'jumpHostId'] as const).some((k) =>
+            fieldError(save.error, k),
+          ) && <div className="banner error span2">{errorText(save.error)}</div>}
         <div className="actions span2">
           <button type="button" className="btn" onClick={onClose}>
             Cancel

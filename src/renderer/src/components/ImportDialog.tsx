@@ -30,7 +30,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
       <div className="import-source">
         <div className="row">
           <input value={path} onChange={(e) => setPath(e.target.value)} aria-label="Config file" />
-          <button className="btn" data-testid="import-read" onClick={() => preview.mutate({ path })} disabled={preview.isPending}>
+          <button
+            className="btn"
+            data-testid="import-read"
+            onClick={() => preview.mutate({ path })}
+            disabled={preview.isPending}
+          >
             Read file
           </button>
         </div>
@@ -43,7 +48,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
           placeholder={'Host gpu1\n  HostName 10.0.0.11\n  User me\n  IdentityFile ~/.ssh/id_ed25519'}
           onChange={(e) => setText(e.target.value)}
         />
-        <button className="btn" data-testid="import-preview" onClick={() => preview.mutate({ text })} disabled={!text.trim() || preview.isPending}>
+        <button
+          className="btn"
+          data-testid="import-preview"
+          onClick={() => preview.mutate({ text })}
+          disabled={!text.trim() || preview.isPending}
+        >
           Preview pasted text
         </button>
       </div>
@@ -110,7 +120,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
             <button className="btn" onClick={onClose}>
               Cancel
             </button>
-            <button className="btn primary" data-testid="import-run" disabled={chosen.size === 0 || run.isPending} onClick={() => run.mutate()}>
+            <button
+              className="btn primary"
+              data-testid="import-run"
+              disabled={chosen.size === 0 || run.isPending}
+              onClick={() => run.mutate()}
+            >
               Import {chosen.size} host{chosen.size === 1 ? '' : 's'}
             </button>
           </div>

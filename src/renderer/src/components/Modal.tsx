@@ -17,7 +17,12 @@ export function Modal(props: {
   }, [onClose]);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className={`modal ${props.wide ? 'wide' : ''}`} role="dialog" aria-label={props.title} data-testid={props.testId}>
+      <div
+        className={`modal ${props.wide ? 'wide' : ''}`}
+        role="dialog"
+        aria-label={props.title}
+        data-testid={props.testId}
+      >
         <header className="modal-head">
           <h2>{props.title}</h2>
           <button className="tab-close" aria-label="Close" onClick={onClose}>

@@ -9,11 +9,20 @@ import { useUi } from '../state/ui-store';
 import { HostDialog } from './HostDialog';
 import { ImportDialog } from './ImportDialog';
 
-function NavItem(props: { kind: 'local' | 'activity' | 'settings'; label: string; icon: string; sub?: string }): React.JSX.Element {
+function NavItem(props: {
+  kind: 'local' | 'activity' | 'settings';
+  label: string;
+  icon: string;
+  sub?: string;
+}): React.JSX.Element {
   const active = useUi((s) => s.activeId === props.kind);
   const open = useUi((s) => s.open);
   return (
-    <button className={`nav-item ${active ? 'active' : ''}`} onClick={() => open(props.kind)} data-testid={`nav-${props.kind}`}>
+    <button
+      className={`nav-item ${active ? 'active' : ''}`}
+      onClick={() => open(props.kind)}
+      data-testid={`nav-${props.kind}`}
+    >
       <span className="icon" aria-hidden>
         {props.icon}
       </span>
@@ -49,7 +58,9 @@ export function Sidebar(): React.JSX.Element {
   const [dialog, setDialog] = useState<'add' | 'import' | null>(null);
   const groups = new Map<string, Host[]>();
   for (const h of hosts.data ?? []) groups.set(h.group, [...(groups.get(h.group) ?? []), h]);
-  const ordered = [...groups.entries()].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
+  const ordered = [...groups.entries()].sort(([a], [b]) =>
+    a === '' ? -1 : b === '' ? 1 : a.localeCompare(b),
+  );
   return (
     <nav className="sidebar">
       <div className="brand">
@@ -61,7 +72,11 @@ export function Sidebar(): React.JSX.Element {
       <div className="group-title with-actions">
         Hosts
         <span className="group-actions">
-          <button title="Import from ~/.ssh/config" data-testid="import-hosts" onClick={() => setDialog('import')}>
+          <button
+            title="Import from ~/.ssh/config"
+            data-testid="import-hosts"
+            onClick={() => setDialog('import')}
+          >
             ⇣
           </button>
           <button title="Add a host" data-testid="add-host" onClick={() => setDialog('add')}>

@@ -6,7 +6,8 @@ export const NEXT_STEP: Partial<Record<string, string>> = {
   AUTH_FAILED: 'Check the user, key or password in the host settings.',
   SECRET_REQUIRED: 'Enter the password or passphrase below.',
   HOSTKEY_UNKNOWN: "Compare the fingerprint with the host's own key, then trust it.",
-  HOSTKEY_MISMATCH: 'Do not trust the new key unless you know why it changed (e.g. the host was reinstalled).',
+  HOSTKEY_MISMATCH:
+    'Do not trust the new key unless you know why it changed (e.g. the host was reinstalled).',
   TIMEOUT: 'The host may be hung or a firewall drops SSH; Labdeck keeps retrying.',
   JUMP_FAILED: 'Connect the jump host first and check it can reach this host.',
   CONNECTION_LOST: 'Labdeck reconnects by itself when the host answers again.',

@@ -36,7 +36,9 @@ function Report({ r }: { r: HostTestReport }): React.JSX.Element {
           ? 'no nvidia-smi'
           : r.gpus.length === 0
             ? 'nvidia-smi present, no GPU listed'
-            : r.gpus.map((g) => `#${g.index} ${g.name} (${formatBytes(g.memoryTotalMiB * 1024 * 1024, 0)})`).join(', ')}
+            : r.gpus
+                .map((g) => `#${g.index} ${g.name} (${formatBytes(g.memoryTotalMiB * 1024 * 1024, 0)})`)
+                .join(', ')}
       </dd>
       <dt>Uptime</dt>
       <dd>{uptime(r.uptimeSeconds)}</dd>
@@ -51,7 +53,10 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
   const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
   const host = hosts.data?.find((h) => h.id === hostId);
   const state = useHostStates((s) => s.byId[hostId]);
-  const trusted = useQuery({ queryKey: ['hosts', 'key', hostId], queryFn: () => api.hosts.trustedKey({ id: hostId }) });
+  const trusted = useQuery({
+    queryKey: ['hosts', 'key', hostId],
+    queryFn: () => api.hosts.trustedKey({ id: hostId }),
+  });
   const [editing, setEditing] = useState(false);
   const [secret, setSecret] = useState('');
   const [remember, setRemember] = useState(false);
@@ -63,7 +68,8 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
   };
 
   const connect = useMutation({
-    mutationFn: (withSecret?: string) => api.hosts.connect({ id: hostId, ...(withSecret ? { secret: withSecret } : {}) }),
+    mutationFn: (withSecret?: string) =>
+      api.hosts.connect({ id: hostId, ...(withSecret ? { secret: withSecret } : {}) }),
     onSettled: touched,
   });
   const disconnect = useMutation({ mutationFn: () => api.hosts.disconnect({ id: hostId }) });
@@ -84,7 +90,22 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
   const saveSecret = useMutation({
     mutationFn: async (h: Host) => {
       const { id, name, address, port, user, kind, group, tags, notes, authMethod, keyPath, jumpHostId } = h;
-      await api.hosts.update({ id, name, address, port, user, kind, group, tags, notes, authMethod, keyPath, jumpHostId, secret, saveSecret: true });
+      await api.hosts.update({
+        id,
+        name,
+        address,
+        port,
+        user,
+        kind,
+        group,
+        tags,
+        notes,
+        authMethod,
+        keyPath,
+        jumpHostId,
+        secret,
+        saveSecret: true,
+      });
       return api.hosts.connect({ id });
     },
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['hosts'] }),
@@ -101,8 +122,11 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
     .filter((m) => m.submittedAt > 0)
     .sort((x, y) => y.submittedAt - x.submittedAt)[0];
   const lastError =
-    latest?.error && !(latest.error instanceof ApiError && latest.error.code === state?.errorCode) ? latest.error : null;
-  const needsSecret = state?.errorCode === 'SECRET_REQUIRED' || (st === 'auth_failed' && host.authMethod === 'password');
+    latest?.error && !(latest.error instanceof ApiError && latest.error.code === state?.errorCode)
+      ? latest.error
+      : null;
+  const needsSecret =
+    state?.errorCode === 'SECRET_REQUIRED' || (st === 'auth_failed' && host.authMethod === 'password');
   const jump = host.jumpHostId ? hosts.data?.find((h) => h.id === host.jumpHostId) : null;
 
   return (
@@ -116,9 +140,16 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
             <span className="mono">
               {host.user}@{host.address}:{host.port}
             </span>
-            <span>{host.kind === 'lxc' ? 'LXC container' : host.kind === 'gpu' ? 'GPU desktop' : 'host'}</span>
             <span>
-              auth: {host.authMethod === 'key' ? `key ${host.keyPath}` : host.authMethod === 'agent' ? 'SSH agent' : 'password'}
+              {host.kind === 'lxc' ? 'LXC container' : host.kind === 'gpu' ? 'GPU desktop' : 'host'}
+            </span>
+            <span>
+              auth:{' '}
+              {host.authMethod === 'key'
+                ? `key ${host.keyPath}`
+                : host.authMethod === 'agent'
+                  ? 'SSH agent'
+                  : 'password'}
               {host.hasStoredSecret ? ' (secret stored encrypted)' : ''}
             </span>
             {jump && <span>via {jump.name}</span>}
@@ -136,11 +167,21 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
               Disconnect
             </button>
           ) : (
-            <button className="btn primary" data-testid="connect" disabled={busy || st === 'connecting'} onClick={() => connect.mutate(undefined)}>
+            <button
+              className="btn primary"
+              data-testid="connect"
+              disabled={busy || st === 'connecting'}
+              onClick={() => connect.mutate(undefined)}
+            >
               {st === 'connecting' ? 'Connecting…' : 'Connect'}
             </button>
           )}
-          <button className="btn" data-testid="test-connection" disabled={test.isPending} onClick={() => test.mutate()}>
+          <button
+            className="btn"
+            data-testid="test-connection"
+            disabled={test.isPending}
+            onClick={() => test.mutate()}
+          >
             {test.isPending ? 'Testing…' : 'Test connection'}
           </button>
           <button className="btn" data-testid="edit-host" onClick={() => setEditing(true)}>
@@ -149,7 +190,12 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           <button
             className="btn danger"
             onClick={() => {
-              if (window.confirm(`Remove ${host.name} from Labdeck? Its trusted key and stored secret are deleted too.`)) remove.mutate();
+              if (
+                window.confirm(
+                  `Remove ${host.name} from Labdeck? Its trusted key and stored secret are deleted too.`,
+                )
+              )
+                remove.mutate();
             }}
           >
             Remove
@@ -164,15 +210,20 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           {state && st === 'online' && (
             <span className="dim">
               {' '}
-              · {state.connections} connection{state.connections === 1 ? '' : 's'}, {state.channels} channel{state.channels === 1 ? '' : 's'} open
+              · {state.connections} connection{state.connections === 1 ? '' : 's'}, {state.channels} channel
+              {state.channels === 1 ? '' : 's'} open
             </span>
           )}
-          {state?.retryAt && state.retryAt > now && <span className="dim"> · next try {formatIn(state.retryAt, now)}</span>}
+          {state?.retryAt && state.retryAt > now && (
+            <span className="dim"> · next try {formatIn(state.retryAt, now)}</span>
+          )}
         </div>
         {state?.message && st !== 'online' && st !== 'idle' && (
           <div className="state-msg" data-testid="host-state-message">
             {state.message}
-            {state.errorCode && NEXT_STEP[state.errorCode] && <div className="next">{NEXT_STEP[state.errorCode]}</div>}
+            {state.errorCode && NEXT_STEP[state.errorCode] && (
+              <div className="next">{NEXT_STEP[state.errorCode]}</div>
+            )}
           </div>
         )}
       </section>
@@ -182,12 +233,18 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           <h2>First connection: is this really {host.name}?</h2>
           <p>
             The host presented this key. Compare it with the host's own (run{' '}
-            <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> on it, or ask its console) before trusting it.
+            <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> on it, or ask its console) before
+            trusting it.
           </p>
           <div className="fingerprint" data-testid="presented-fingerprint">
             {state.presentedFingerprint}
           </div>
-          <button className="btn primary" data-testid="trust-key" disabled={trust.isPending} onClick={() => trust.mutate(state.presentedFingerprint!)}>
+          <button
+            className="btn primary"
+            data-testid="trust-key"
+            disabled={trust.isPending}
+            onClick={() => trust.mutate(state.presentedFingerprint!)}
+          >
             Trust this key and connect
           </button>
         </section>
@@ -197,8 +254,8 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
         <section className="panel danger" data-testid="hostkey-changed">
           <h2>Warning: the host key of {host.name} has CHANGED</h2>
           <p>
-            Labdeck refused the connection before sending anything. A reinstalled host explains this — so does someone
-            intercepting your connection. Only trust the new key if you know why it changed.
+            Labdeck refused the connection before sending anything. A reinstalled host explains this — so does
+            someone intercepting your connection. Only trust the new key if you know why it changed.
           </p>
           <dl className="kv">
             <dt>Trusted key</dt>
@@ -207,10 +264,18 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
             <dd className="fingerprint">{state.presentedFingerprint}</dd>
           </dl>
           <label className="check">
-            <input type="checkbox" checked={confirmChange} onChange={(e) => setConfirmChange(e.target.checked)} /> I know why this
-            host's key changed
+            <input
+              type="checkbox"
+              checked={confirmChange}
+              onChange={(e) => setConfirmChange(e.target.checked)}
+            />{' '}
+            I know why this host's key changed
           </label>
-          <button className="btn danger" disabled={!confirmChange || trust.isPending} onClick={() => trust.mutate(state.presentedFingerprint!)}>
+          <button
+            className="btn danger"
+            disabled={!confirmChange || trust.isPending}
+            onClick={() => trust.mutate(state.presentedFingerprint!)}
+          >
             Trust the new key
           </button>
         </section>
@@ -227,9 +292,16 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
               else connect.mutate(secret);
             }}
           >
-            <input type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} data-testid="secret-input" />
+            <input
+              type="password"
+              autoComplete="off"
+              value={secret}
+              onChange={(e) => setSecret(e.target.value)}
+              data-testid="secret-input"
+            />
             <label className="check">
-              <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} /> remember (encrypted)
+              <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />{' '}
+              remember (encrypted)
             </label>
             <button className="btn primary" type="submit" disabled={!secret || busy}>
               Connect
@@ -248,7 +320,13 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
       <div className="two-col">
         <section className="panel">
           <h2>Test connection</h2>
-          {test.data ? <Report r={test.data} /> : <p className="dim">Connects, then reports the system, CPUs, memory, GPUs, container and round-trip time.</p>}
+          {test.data ? (
+            <Report r={test.data} />
+          ) : (
+            <p className="dim">
+              Connects, then reports the system, CPUs, memory, GPUs, container and round-trip time.
+            </p>
+          )}
         </section>
         <section className="panel">
           <h2>Host key</h2>
@@ -263,7 +341,8 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
                 <dd>{trusted.data.keyType}</dd>
                 <dt>Since</dt>
                 <dd>
-                  {formatTimestamp(trusted.data.trustedAt)} ({trusted.data.source === 'user' ? 'you confirmed it' : 'from ~/.ssh/known_hosts'})
+                  {formatTimestamp(trusted.data.trustedAt)} (
+                  {trusted.data.source === 'user' ? 'you confirmed it' : 'from ~/.ssh/known_hosts'})
                 </dd>
               </dl>
               <button className="btn" onClick={() => untrust.mutate()}>
@@ -271,7 +350,9 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
               </button>
             </>
           ) : (
-            <p className="dim">No key trusted yet: the first connection shows the host's fingerprint for you to confirm.</p>
+            <p className="dim">
+              No key trusted yet: the first connection shows the host's fingerprint for you to confirm.
+            </p>
           )}
         </section>
       </div>

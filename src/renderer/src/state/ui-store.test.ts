@@ -27,7 +27,9 @@ describe('ui store tabs', () => {
 });
 
 describe('host tabs', () => {
-  beforeEach(() => useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }));
+  beforeEach(() =>
+    useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }),
+  );
 
   it('opens one tab per host, follows renames and closes tabs of removed hosts', () => {
     useUi.getState().openHost(3, 'gpu1');

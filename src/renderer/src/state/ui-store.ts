@@ -34,14 +34,14 @@ export const useUi = create<UiState>((set) => ({
   tabs: [{ id: 'local', kind: 'local', title: TITLES.local }],
   activeId: 'local',
   open: (kind) => set((s) => focusOrAdd(s, { id: kind, kind, title: TITLES[kind] })),
-  openHost: (hostId, title) => set((s) => focusOrAdd(s, { id: `host:${hostId}`, kind: 'host', title, hostId })),
+  openHost: (hostId, title) =>
+    set((s) => focusOrAdd(s, { id: `host:${hostId}`, kind: 'host', title, hostId })),
   close: (id) =>
     set((s) => {
       const index = s.tabs.findIndex((t) => t.id === id);
       if (index < 0) return s;
       const tabs = s.tabs.filter((t) => t.id !== id);
-      const activeId =
-        s.activeId === id ? (tabs[Math.min(index, tabs.length - 1)]?.id ?? null) : s.activeId;
+      const activeId = s.activeId === id ? (tabs[Math.min(index, tabs.length - 1)]?.id ?? null) : s.activeId;
       return { tabs, activeId };
     }),
   activate: (id) => set({ activeId: id }),
