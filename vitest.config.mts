@@ -18,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          exclude: ['tests/integration/**/*.lab.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

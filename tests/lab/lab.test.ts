@@ -6,7 +6,9 @@ import { fingerprint } from './identity';
 import { knownHostsFile, ssh } from './ssh-cli';
 import type { LabHost } from './types';
 
-const lab = inject('lab');
+inject('lab'); // up for this run (global setup)
+// Current facts: other test files rotate host keys, which updates the state file.
+const lab = readState();
 const host = (name: string): LabHost => {
   const h = lab.hosts.find((x) => x.name === name);
   if (!h) throw new Error(`lab has no ${name}`);
