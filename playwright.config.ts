@@ -1,8 +1,5 @@
-import fs from 'node:fs';
 import { defineConfig } from '@playwright/test';
-
-// Debian's Chromium; Playwright's own browser download is never used.
-const chromium = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+import { CHROMIUM_LAUNCH } from './tests/support/chromium';
 
 export default defineConfig({
   testDir: 'tests',
@@ -23,16 +20,6 @@ export default defineConfig({
     viewport: { width: 1360, height: 820 },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    launchOptions: {
-      ...(fs.existsSync(chromium) ? { executablePath: chromium } : {}),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: CHROMIUM_LAUNCH,
   },
 });

@@ -12,6 +12,7 @@ import { openDatabase } from '../../src/main/db/database';
 import { AuditStore } from '../../src/main/services/audit/audit-store';
 import { SettingsService } from '../../src/main/services/settings/settings-service';
 import ensureBuilt from '../../tests/support/ensure-built';
+import { CHROMIUM_LAUNCH } from '../../tests/support/chromium';
 import { startServe } from '../../tests/support/serve-process';
 import { sshBench } from './ssh';
 
@@ -236,17 +237,7 @@ async function main(): Promise<void> {
   await bundleSize();
   await auditInsertRate();
   auditQuery();
-  const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {
     await coldStart(browser);
   } finally {

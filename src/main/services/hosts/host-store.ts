@@ -1,24 +1,13 @@
 // The host inventory in SQLite. Only rows and names here; secrets live in SecretStore, trust in
 // HostKeyTrust, connections in SshPool.
 import { asc, eq } from 'drizzle-orm';
-import type { AuthMethod, Host, HostKind } from '../../../shared/api/domain';
+import type { Host } from '../../../shared/api/domain';
 import { ApiError } from '../../../shared/api/errors';
 import type { Db } from '../../db/database';
 import { hosts } from '../../db/schema';
 
-export interface HostFields {
-  name: string;
-  address: string;
-  port: number;
-  user: string;
-  kind: HostKind;
-  group: string;
-  tags: string[];
-  notes: string;
-  authMethod: AuthMethod;
-  keyPath: string | null;
-  jumpHostId: number | null;
-}
+/** What a person edits about a host (the rest is bookkeeping). */
+export type HostFields = Omit<Host, 'id' | 'hasStoredSecret' | 'createdAt' | 'updatedAt'>;
 
 type Row = typeof hosts.$inferSelect;
 
