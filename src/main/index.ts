@@ -1,7 +1,8 @@
 // Desktop entry: the only main-process file besides the IPC transport that touches Electron.
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, shell } from 'electron';
 import { createApp, type AppServices } from './app/compose';
+import { SafeStorageCipher } from './services/secrets/safe-storage-cipher';
 import { attachElectronIpc } from './transport/electron-ipc';
 
 const devUrl = process.env['ELECTRON_RENDERER_URL'];
@@ -64,7 +65,12 @@ async function start(): Promise<void> {
       : path.join(app.getAppPath(), 'drizzle'),
     mode: 'desktop',
     version: app.getVersion(),
+    // The OS keychain when it really protects secrets; otherwise the key-file cipher (with a warning).
+    ...(SafeStorageCipher.usable(safeStorage) ? { cipher: new SafeStorageCipher(safeStorage) } : {}),
   });
+  if (!SafeStorageCipher.usable(safeStorage)) {
+    console.warn('[secrets] no OS keyring: stored secrets are encrypted with a key file in the data folder');
+  }
   createWindow(services);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(services);
