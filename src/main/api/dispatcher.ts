@@ -19,6 +19,8 @@ export interface CallContext {
   actor: string;
   /** A handler may name what it acted on (e.g. a host's name) for the audit row. */
   target?: string;
+  /** Facts a handler adds to the audit row's params (e.g. a terminal's duration and bytes). */
+  auditDetails?: Record<string, unknown>;
 }
 
 export type Handlers = {
@@ -84,7 +86,13 @@ export class Dispatcher {
         actor: ctx.actor,
         action: name,
         target,
-        params: redactParams(parsed.success ? parsed.data : rawInput),
+        params: redactParams(
+          callCtx.auditDetails && parsed.success && typeof parsed.data === 'object'
+            ? { ...(parsed.data as object), ...callCtx.auditDetails }
+            : parsed.success
+              ? parsed.data
+              : rawInput,
+        ),
         result: env.ok ? 'ok' : 'error',
         errorCode: env.ok ? null : env.error.code,
         durationMs: Math.max(0, Math.round(this.now() - started)),

@@ -1,10 +1,10 @@
 // One client connection (an Electron window or a browser WebSocket), independent of transport:
 // routes calls to the dispatcher and owns that client's flow-controlled stream subscriptions.
 import { z } from 'zod';
-import { isStreamName, streams, type StreamEvent, type StreamName } from '../../shared/api/contract';
+import { calls, isCallName, isStreamName, streams, type StreamEvent, type StreamName } from '../../shared/api/contract';
 import type { ServerMessage } from '../../shared/api/protocol';
 import type { CallContext, Dispatcher } from './dispatcher';
-import { validationError } from './errors';
+import { toErrorShape, validationError } from './errors';
 import { FlowChannel, type FlowOptions, type StreamSource } from './flow';
 
 export type StreamFactories = {
@@ -25,6 +25,8 @@ const MAX_SUBSCRIPTIONS = 256;
 
 export class ApiSession {
   private readonly subs = new Map<number, FlowChannel<unknown>>();
+  /** Things this client opened and has not closed: id -> the call that closes it. */
+  private readonly opened = new Map<string, string>();
   private closed = false;
 
   constructor(
@@ -47,7 +49,9 @@ export class ApiSession {
     switch (msg.t) {
       case 'call':
         void this.dispatcher.dispatch(msg.name, msg.input, this.ctx).then((env) => {
+          this.track(msg.name, msg.input, env.ok ? env.result : undefined);
           if (!this.closed) this.send({ t: 'result', id: msg.id, env });
+          else if (env.ok) void this.closeLeftovers(); // opened just as the client left
         });
         return;
       case 'sub':
@@ -77,8 +81,15 @@ export class ApiSession {
       return end('VALIDATION', err.message, err.field);
     }
     const factory = this.factories[name] as (p: unknown, c: CallContext) => StreamSource<unknown>;
+    let source: StreamSource<unknown>;
+    try {
+      source = factory(params.data, this.ctx);
+    } catch (err) {
+      this.send({ t: 'end', sub, error: toErrorShape(err, name) });
+      return;
+    }
     const channel = new FlowChannel(
-      factory(params.data, this.ctx),
+      source,
       (items, bytes) => {
         if (!this.closed) this.send({ t: 'batch', sub, items, bytes });
       },
@@ -92,9 +103,32 @@ export class ApiSession {
     return this.subs.size;
   }
 
-  close(): void {
+  /** Buffered bytes per stream (queued + unacknowledged), now and at their peak. */
+  streamStats(): { sub: number; pending: number; peakBytes: number }[] {
+    return [...this.subs].map(([sub, ch]) => ({ sub, pending: ch.pending, peakBytes: ch.peakBytes }));
+  }
+
+  private track(name: string, input: unknown, result: unknown): void {
+    if (!isCallName(name)) return;
+    const closeWith = (calls[name] as { closeWith?: string }).closeWith;
+    const id = (result as { id?: unknown } | undefined)?.id;
+    if (closeWith && typeof id === 'string') this.opened.set(id, closeWith);
+    const closing = (input as { id?: unknown } | null)?.id;
+    if (typeof closing === 'string' && this.opened.get(closing) === name) this.opened.delete(closing);
+  }
+
+  /** Closes, through the dispatcher (so it is audited), what the client left open. */
+  private async closeLeftovers(): Promise<void> {
+    const open = [...this.opened];
+    this.opened.clear();
+    await Promise.all(open.map(([id, call]) => this.dispatcher.dispatch(call, { id }, this.ctx)));
+  }
+
+  /** Ends every stream and closes what the client left open; resolves when that is recorded. */
+  close(): Promise<void> {
     this.closed = true;
     for (const ch of this.subs.values()) ch.close();
     this.subs.clear();
+    return this.closeLeftovers();
   }
 }

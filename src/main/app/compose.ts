@@ -14,6 +14,7 @@ import { HostStore } from '../services/hosts/host-store';
 import { KeyFileCipher, SecretStore, type Cipher } from '../services/secrets/secret-store';
 import { HostKeyTrust } from '../services/ssh/host-keys';
 import { SshPool, type PoolOptions } from '../services/ssh/ssh-pool';
+import { TerminalService } from '../services/terminals/terminal-service';
 import { SettingsService } from '../services/settings/settings-service';
 import { LocalMetricsService } from '../services/system/local-metrics-service';
 import { SystemInformationProbe, type MetricsProbe } from '../services/system/metrics-probe';
@@ -38,6 +39,7 @@ export interface AppServices {
   dbPath: string;
   hosts: HostService;
   pool: SshPool;
+  terminals: TerminalService;
   close(): void;
 }
 
@@ -98,6 +100,7 @@ export function createApp(options: AppOptions): AppServices {
   const credentials = new CredentialResolver(hostStore, secrets);
   const pool = new SshPool((id) => credentials.target(id), trust, options.ssh);
   const hosts = new HostService(hostStore, secrets, credentials, trust, pool);
+  const terminals = new TerminalService(pool, hostStore);
   const nameOf = (id: number): string => {
     try {
       return hostStore.get(id).name;
@@ -159,6 +162,24 @@ export function createApp(options: AppOptions): AppServices {
     },
     'hosts.importPreview': (i) => hosts.importPreview(i),
     'hosts.import': ({ drafts }) => hosts.import(drafts),
+    'terminals.open': async (i, ctx) => {
+      ctx.target = i.asUser ? `${nameOf(i.hostId)} as ${i.asUser}` : nameOf(i.hostId);
+      return terminals.open(i);
+    },
+    'terminals.input': ({ id, data }) => {
+      terminals.input(id, data);
+      return null;
+    },
+    'terminals.resize': ({ id, cols, rows }) => {
+      terminals.resize(id, cols, rows);
+      return null;
+    },
+    'terminals.close': ({ id }, ctx) => {
+      const { hostName, user, ...summary } = terminals.close(id);
+      ctx.target = `${hostName} as ${user}`;
+      ctx.auditDetails = summary;
+      return summary;
+    },
   };
 
   return {
@@ -166,12 +187,15 @@ export function createApp(options: AppOptions): AppServices {
     streams: {
       'system.metrics': () => metricsSource(metrics),
       'hosts.states': () => hostStatesSource(hosts),
+      'terminals.output': ({ id }) => terminals.source(id),
     },
     dbPath,
     hosts,
     pool,
+    terminals,
     close: () => {
       metrics.stop();
+      terminals.closeAll();
       pool.close();
       database.close();
     },

@@ -179,8 +179,8 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       }
       session.handle(msg);
     });
-    ws.on('close', () => session.close());
-    ws.on('error', () => session.close());
+    ws.on('close', () => void session.close());
+    ws.on('error', () => void session.close());
   };
 
   await new Promise<void>((resolve, reject) => {

@@ -37,14 +37,14 @@ export function attachElectronIpc(o: ElectronIpcOptions): () => void {
   };
   // A reload starts a new renderer: drop the old one's streams.
   const onNavigate = (): void => {
-    session?.close();
+    void session?.close();
     session = null;
   };
   o.ipcMain.on(IPC_CHANNEL, onMessage);
   contents.on('did-start-navigation', onNavigate);
   const detach = (): void => {
     o.ipcMain.removeListener(IPC_CHANNEL, onMessage);
-    session?.close();
+    void session?.close();
     session = null;
   };
   contents.once('destroyed', detach);

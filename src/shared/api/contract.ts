@@ -13,6 +13,9 @@ import {
   type LocalMetricsSample,
   type Settings,
   type SystemStatic,
+  type TerminalEvent,
+  type TerminalInfo,
+  type TerminalSummary,
   type TrustedHostKey,
 } from './domain';
 
@@ -29,6 +32,11 @@ export interface CallDef<I extends z.ZodType = z.ZodType, O = unknown> {
   mutating: boolean;
   /** Non-mutating calls that reach out to hosts (connect, test) are audited when they fail. */
   auditErrors?: boolean;
+  /**
+   * The call opens something with an `id` (a terminal) that must be closed with this call; when the
+   * client goes away (window closed, socket dropped) the session closes what it left open.
+   */
+  closeWith?: string;
   /** For the audit row: what the call acted on. */
   target?: (input: z.output<I>) => string;
 }
@@ -167,6 +175,15 @@ export const settingsUpdateInput = z
   .object({
     theme: z.enum(THEMES).optional(),
     workstationName: label.optional(),
+    terminalFontSize: z.number().int().min(8).max(32).optional(),
+    terminalFontFamily: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9 ,'"._-]+$/, 'a CSS font-family list: names, quotes and commas')
+      .optional(),
+    terminalScrollback: z.number().int().min(100).max(200_000).optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
@@ -237,6 +254,38 @@ export const calls = {
     mutating: true,
     target: (i) => `${i.drafts.length} host(s) from ssh config`,
   }),
+
+  'terminals.open': call({
+    input: z
+      .object({
+        hostId: hostId,
+        /** Open the shell as this Linux user (via sudo/su on the host) instead of the login user. */
+        asUser: unixUserSchema.optional(),
+        cols: z.number().int().min(2).max(1000),
+        rows: z.number().int().min(1).max(500),
+      })
+      .strict(),
+    output: out<TerminalInfo>(),
+    mutating: true,
+    closeWith: 'terminals.close',
+  }),
+  'terminals.input': call({
+    input: z.object({ id: z.string().uuid(), data: z.string().min(1).max(64 * 1024) }).strict(),
+    output: out<null>(),
+    mutating: false,
+  }),
+  'terminals.resize': call({
+    input: z
+      .object({ id: z.string().uuid(), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) })
+      .strict(),
+    output: out<null>(),
+    mutating: false,
+  }),
+  'terminals.close': call({
+    input: z.object({ id: z.string().uuid() }).strict(),
+    output: out<TerminalSummary>(),
+    mutating: true,
+  }),
 } as const;
 
 export const streams = {
@@ -244,6 +293,8 @@ export const streams = {
   'system.metrics': stream({ params: empty, event: out<LocalMetricsSample>() }),
   /** Connection state of every host: a snapshot first, then each change. */
   'hosts.states': stream({ params: empty, event: out<HostState>() }),
+  /** A terminal's output (and its end). One subscriber per terminal. */
+  'terminals.output': stream({ params: z.object({ id: z.string().uuid() }).strict(), event: out<TerminalEvent>() }),
 } as const;
 
 export type Calls = typeof calls;

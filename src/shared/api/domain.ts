@@ -34,6 +34,10 @@ export interface Settings {
   theme: Theme;
   /** What the sidebar calls the machine the app runs on. */
   workstationName: string;
+  terminalFontSize: number;
+  terminalFontFamily: string;
+  /** Lines each terminal keeps. */
+  terminalScrollback: number;
 }
 
 export interface AppInfo {
@@ -163,4 +167,26 @@ export interface ImportPreview {
   source: string;
   add: HostDraft[];
   skip: { alias: string; reason: string }[];
+}
+
+// ---- Terminals ----
+
+export interface TerminalInfo {
+  id: string;
+  hostId: number;
+  hostName: string;
+  /** The Linux user the shell runs as. */
+  user: string;
+  startedAt: number;
+}
+
+export type TerminalEvent =
+  | { t: 'data'; d: string }
+  /** The shell ended: it exited (code/signal) or the connection was lost (reason). */
+  | { t: 'exit'; code: number | null; signal: string | null; reason: string | null };
+
+export interface TerminalSummary {
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
 }

@@ -21,9 +21,17 @@ export const CALL_NAMES = [
   'hosts.untrustKey',
   'hosts.importPreview',
   'hosts.import',
+  'terminals.open',
+  'terminals.input',
+  'terminals.resize',
+  'terminals.close',
 ] as const satisfies readonly CallName[];
 
-export const STREAM_NAMES = ['system.metrics', 'hosts.states'] as const satisfies readonly StreamName[];
+export const STREAM_NAMES = [
+  'system.metrics',
+  'hosts.states',
+  'terminals.output',
+] as const satisfies readonly StreamName[];
 
 type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;
 const callsComplete: Missing<CallName, (typeof CALL_NAMES)[number]> = true;

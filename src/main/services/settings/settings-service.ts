@@ -4,7 +4,13 @@ import type { Settings } from '../../../shared/api/domain';
 import type { Db } from '../../db/database';
 import { settings } from '../../db/schema';
 
-const defaults = (): Settings => ({ theme: 'dark', workstationName: os.hostname() || 'This computer' });
+const defaults = (): Settings => ({
+  theme: 'dark',
+  workstationName: os.hostname() || 'This computer',
+  terminalFontSize: 13,
+  terminalFontFamily: "'DejaVu Sans Mono', 'JetBrains Mono', Menlo, Consolas, monospace",
+  terminalScrollback: 10_000,
+});
 
 export class SettingsService {
   constructor(private readonly db: Db) {}

@@ -1,0 +1,160 @@
+// Interactive shells on hosts: a pty channel on the host's pooled connection (so it counts against
+// that host's channel accounting), its output decoded as UTF-8 without ever splitting a character,
+// and flow-controlled by whoever streams it (the channel is paused, not buffered, when the viewer
+// falls behind). As another user: `su -l` when the login user is root, `sudo -n -i -u` otherwise.
+import { randomUUID } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import type { ClientChannel } from 'ssh2';
+import type { TerminalEvent, TerminalInfo, TerminalSummary } from '../../../shared/api/domain';
+import { ApiError } from '../../../shared/api/errors';
+import type { StreamSource } from '../../api/flow';
+import type { HostStore } from '../hosts/host-store';
+import { shCommand } from '../ssh/quote';
+import { mapSshError } from '../ssh/ssh-errors';
+import type { Lease, SshPool } from '../ssh/ssh-pool';
+
+/** Runs a login shell as "$1": no user data is ever part of the script itself. */
+export const AS_USER_SCRIPT = 'if [ "$(id -u)" = 0 ]; then exec su -l -- "$1"; else exec sudo -n -i -u "$1"; fi';
+const TERM = 'xterm-256color';
+
+interface Session {
+  info: TerminalInfo;
+  channel: ClientChannel;
+  lease: Lease;
+  decoder: StringDecoder;
+  bytesIn: number;
+  bytesOut: number;
+  emit: ((e: TerminalEvent) => void) | null;
+  exit: { code: number | null; signal: string | null } | null;
+  ended: TerminalEvent | null;
+}
+
+export class TerminalService {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly pool: SshPool,
+    private readonly hosts: HostStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get openCount(): number {
+    return this.sessions.size;
+  }
+
+  async open(o: { hostId: number; asUser?: string | undefined; cols: number; rows: number }): Promise<TerminalInfo> {
+    const host = this.hosts.get(o.hostId);
+    const lease = await this.pool.acquire(o.hostId);
+    const pty = { term: TERM, cols: o.cols, rows: o.rows, width: 0, height: 0 };
+    let channel: ClientChannel;
+    try {
+      channel = await new Promise<ClientChannel>((resolve, reject) => {
+        const done = (err: Error | undefined, ch: ClientChannel): void => (err ? reject(err) : resolve(ch));
+        if (o.asUser && o.asUser !== host.user) {
+          lease.client.exec(shCommand(['sh', '-c', AS_USER_SCRIPT, 'labdeck', o.asUser]), { pty }, done);
+        } else {
+          lease.client.shell(pty, { env: { LANG: 'C.UTF-8' } }, done);
+        }
+      });
+    } catch (err) {
+      lease.release();
+      throw mapSshError(err, host.name);
+    }
+    const info: TerminalInfo = {
+      id: randomUUID(),
+      hostId: o.hostId,
+      hostName: host.name,
+      user: o.asUser ?? host.user,
+      startedAt: this.now(),
+    };
+    const s: Session = { info, channel, lease, decoder: new StringDecoder('utf8'), bytesIn: 0, bytesOut: 0, emit: null, exit: null, ended: null };
+    // Nothing flows until a viewer attaches: the remote side waits in its SSH window meanwhile.
+    channel.pause();
+    const onData = (buf: Buffer): void => {
+      s.bytesOut += buf.length;
+      const text = s.decoder.write(buf);
+      if (text) s.emit?.({ t: 'data', d: text });
+    };
+    channel.on('data', onData);
+    channel.stderr.on('data', onData);
+    channel.on('exit', (code: number | null, signal?: string) => {
+      s.exit = { code: code ?? null, signal: signal ?? null };
+    });
+    channel.on('close', () => {
+      const rest = s.decoder.end();
+      if (rest) s.emit?.({ t: 'data', d: rest });
+      s.ended = {
+        t: 'exit',
+        code: s.exit?.code ?? null,
+        signal: s.exit?.signal ?? null,
+        reason: s.exit ? null : `The connection to ${host.name} was lost. The scrollback is kept; reconnect when the host is back.`,
+      };
+      s.emit?.(s.ended);
+      lease.release();
+    });
+    this.sessions.set(info.id, s);
+    return info;
+  }
+
+  private get(id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s) throw new ApiError('NOT_FOUND', 'This terminal is closed.');
+    return s;
+  }
+
+  input(id: string, data: string): void {
+    const s = this.get(id);
+    if (s.ended) return;
+    s.bytesIn += Buffer.byteLength(data);
+    s.channel.write(data);
+  }
+
+  resize(id: string, cols: number, rows: number): void {
+    const s = this.get(id);
+    if (!s.ended) s.channel.setWindow(rows, cols, 0, 0);
+  }
+
+  close(id: string): TerminalSummary & { hostName: string; user: string } {
+    const s = this.get(id);
+    this.sessions.delete(id);
+    s.emit = null;
+    if (!s.ended) {
+      s.channel.close();
+      // Its 'close' event releases the lease; if the connection is already gone, release now.
+      s.lease.release();
+    }
+    return {
+      durationMs: this.now() - s.info.startedAt,
+      bytesIn: s.bytesIn,
+      bytesOut: s.bytesOut,
+      hostName: s.info.hostName,
+      user: s.info.user,
+    };
+  }
+
+  /** The output stream of a terminal, for one viewer at a time. */
+  source(id: string): StreamSource<TerminalEvent> {
+    const s = this.get(id);
+    let mine: ((e: TerminalEvent) => void) | null = null;
+    return {
+      start: (emit) => {
+        mine = emit;
+        s.emit = emit;
+        if (s.ended) emit(s.ended);
+        else s.channel.resume();
+      },
+      pause: () => void s.channel.pause(),
+      resume: () => void (s.ended || s.channel.resume()),
+      stop: () => {
+        // A newer viewer may have taken over: only detach ourselves.
+        if (s.emit !== mine) return;
+        s.emit = null;
+        if (!s.ended) s.channel.pause();
+      },
+    };
+  }
+
+  closeAll(): void {
+    for (const id of [...this.sessions.keys()]) this.close(id);
+  }
+}
