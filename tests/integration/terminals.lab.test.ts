@@ -42,7 +42,8 @@ afterAll(async () => {
 });
 
 async function channelsDrain(hostId: number): Promise<number> {
-  for (let i = 0; i < 100 && h.app.pool.channelCount(hostId) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && h.app.pool.channelCount(hostId) > 0; i++)
+    await new Promise((r) => setTimeout(r, 20));
   return h.app.pool.channelCount(hostId);
 }
 
@@ -78,7 +79,7 @@ describe('terminals', () => {
     const t = await openTerminal(api, { hostId: ids['h1']! });
     try {
       // 3000 × 9 bytes in one line: chunk boundaries fall inside characters many times.
-      await t.type("printf 'ü漢🚀%.0s' $(seq 1 3000); echo E\"N\"D\r");
+      await t.type('printf \'ü漢🚀%.0s\' $(seq 1 3000); echo E"N"D\r');
       await t.waitFor(/END\r\n/, 15_000);
       expect(t.text()).not.toContain('\uFFFD');
       expect(t.text()).toContain('ü漢🚀'.repeat(3000));
@@ -97,7 +98,9 @@ describe('terminals', () => {
 
   it('rejects a hostile user name before anything runs, and reports a missing user', async () => {
     for (const asUser of ['root; touch /tmp/pwned', '$(id)', '-u0', 'a b', 'ldlab-user\n']) {
-      const err = await api.terminals.open({ hostId: ids['h2']!, asUser, cols: 80, rows: 24 }).catch((e: unknown) => e);
+      const err = await api.terminals
+        .open({ hostId: ids['h2']!, asUser, cols: 80, rows: 24 })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'VALIDATION', field: 'asUser' });
     }
     const t = await openTerminal(api, { hostId: ids['h2']!, asUser: 'nosuchuser' });
@@ -112,7 +115,16 @@ describe('terminals', () => {
     if (!fs.existsSync(file) || fs.statSync(file).size !== 100 * 1024 * 1024) {
       // Base64 lines: text a pty in raw mode passes through unchanged.
       const out = fs.openSync(file, 'w');
-      for (let i = 0; i < 100; i++) fs.writeSync(out, randomBytes(786_432).toString('base64').match(/.{1,76}/g)!.join('\n').padEnd(1024 * 1024, '=').slice(0, 1024 * 1024));
+      for (let i = 0; i < 100; i++)
+        fs.writeSync(
+          out,
+          randomBytes(786_432)
+            .toString('base64')
+            .match(/.{1,76}/g)!
+            .join('\n')
+            .padEnd(1024 * 1024, '=')
+            .slice(0, 1024 * 1024),
+        );
       fs.closeSync(out);
     }
     const expected = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -154,7 +166,9 @@ describe('terminals', () => {
     await finished;
     const seconds = (performance.now() - t0) / 1000;
     const peak = Math.max(...session.streamStats().map((s) => s.peakBytes));
-    console.log(`[terminal] 100 MB in ${seconds.toFixed(1)} s (${(100 / seconds).toFixed(1)} MB/s), peak buffered ${(peak / 1024).toFixed(0)} KiB`);
+    console.log(
+      `[terminal] 100 MB in ${seconds.toFixed(1)} s (${(100 / seconds).toFixed(1)} MB/s), peak buffered ${(peak / 1024).toFixed(0)} KiB`,
+    );
     expect(hash.digest('hex')).toBe(expected);
     expect(peak).toBeLessThanOrEqual(FLOW_DEFAULTS.highWatermark + FLOW_DEFAULTS.maxBatchBytes);
     await t.close();

@@ -6,10 +6,17 @@ import { buildBridgeApi, toApi, type Api } from '../../src/shared/api/client';
 import type { ApiErrorShape, Envelope } from '../../src/shared/api/errors';
 import type { ClientMessage, ClientTransport, ServerMessage } from '../../src/shared/api/protocol';
 
-export function memoryLink(dispatcher: Dispatcher, streams: StreamFactories, ctx: CallContext = { actor: 'tester@link' }): { api: Api; session: ApiSession } {
+export function memoryLink(
+  dispatcher: Dispatcher,
+  streams: StreamFactories,
+  ctx: CallContext = { actor: 'tester@link' },
+): { api: Api; session: ApiSession } {
   let nextId = 1;
   const pending = new Map<number, (env: Envelope<unknown>) => void>();
-  const subs = new Map<number, { onBatch: (items: unknown[], bytes: number) => void; onEnd: (e?: ApiErrorShape) => void }>();
+  const subs = new Map<
+    number,
+    { onBatch: (items: unknown[], bytes: number) => void; onEnd: (e?: ApiErrorShape) => void }
+  >();
   const session = new ApiSession(dispatcher, streams, ctx, (msg: ServerMessage) => {
     const wire = JSON.stringify(msg);
     setImmediate(() => {

@@ -18,11 +18,23 @@ export interface TerminalClient {
 
 export async function openTerminal(
   api: Api,
-  o: { hostId: number; asUser?: string; cols?: number; rows?: number; record?: boolean; onData?: (d: string) => void },
+  o: {
+    hostId: number;
+    asUser?: string;
+    cols?: number;
+    rows?: number;
+    record?: boolean;
+    onData?: (d: string) => void;
+  },
 ): Promise<TerminalClient> {
   const cols = o.cols ?? 120;
   const rows = o.rows ?? 30;
-  const info = await api.terminals.open({ hostId: o.hostId, cols, rows, ...(o.asUser ? { asUser: o.asUser } : {}) });
+  const info = await api.terminals.open({
+    hostId: o.hostId,
+    cols,
+    rows,
+    ...(o.asUser ? { asUser: o.asUser } : {}),
+  });
   const term = new Terminal({ cols, rows, scrollback: 1000, allowProposedApi: true });
   let log = '';
   let count = 0;
@@ -64,7 +76,11 @@ export async function openTerminal(
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`terminal output did not match ${re} within ${timeoutMs} ms; last output: ${JSON.stringify(log.slice(-300))}`));
+          reject(
+            new Error(
+              `terminal output did not match ${re} within ${timeoutMs} ms; last output: ${JSON.stringify(log.slice(-300))}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -1,7 +1,14 @@
 // One client connection (an Electron window or a browser WebSocket), independent of transport:
 // routes calls to the dispatcher and owns that client's flow-controlled stream subscriptions.
 import { z } from 'zod';
-import { calls, isCallName, isStreamName, streams, type StreamEvent, type StreamName } from '../../shared/api/contract';
+import {
+  calls,
+  isCallName,
+  isStreamName,
+  streams,
+  type StreamEvent,
+  type StreamName,
+} from '../../shared/api/contract';
 import type { ServerMessage } from '../../shared/api/protocol';
 import type { CallContext, Dispatcher } from './dispatcher';
 import { toErrorShape, validationError } from './errors';

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { api, useConnection } from './api';
 import { Sidebar } from './components/Sidebar';
 import { TabBar } from './components/TabBar';
+import { TerminalTab } from './components/TerminalTab';
 import { ActivityPage } from './pages/ActivityPage';
 import { LocalMachinePage } from './pages/LocalMachinePage';
 import { HostPage } from './pages/HostPage';
@@ -10,7 +11,7 @@ import { SettingsPage } from './pages/SettingsPage';
 import { useHostStatesStream } from './state/host-states';
 import { useUi, type Tab } from './state/ui-store';
 
-function Page({ tab }: { tab: Tab }): React.JSX.Element {
+function Page({ tab }: { tab: Tab }): React.JSX.Element | null {
   switch (tab.kind) {
     case 'local':
       return <LocalMachinePage />;
@@ -20,6 +21,8 @@ function Page({ tab }: { tab: Tab }): React.JSX.Element {
       return <SettingsPage />;
     case 'host':
       return <HostPage key={tab.hostId} hostId={tab.hostId!} />;
+    case 'terminal':
+      return null; // terminals stay mounted (below) so their scrollback survives tab switches
   }
 }
 
@@ -55,6 +58,11 @@ export function App(): React.JSX.Element {
           ) : (
             <div className="empty">No tab open. Pick a host or a page on the left.</div>
           )}
+          {tabs
+            .filter((t) => t.kind === 'terminal')
+            .map((t) => (
+              <TerminalTab key={t.id} tab={t} visible={t.id === activeId} />
+            ))}
         </div>
       </main>
     </div>

@@ -184,6 +184,7 @@ export const settingsUpdateInput = z
       .regex(/^[A-Za-z0-9 ,'"._-]+$/, 'a CSS font-family list: names, quotes and commas')
       .optional(),
     terminalScrollback: z.number().int().min(100).max(200_000).optional(),
+    terminalScreenReader: z.boolean().optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
@@ -270,13 +271,25 @@ export const calls = {
     closeWith: 'terminals.close',
   }),
   'terminals.input': call({
-    input: z.object({ id: z.string().uuid(), data: z.string().min(1).max(64 * 1024) }).strict(),
+    input: z
+      .object({
+        id: z.string().uuid(),
+        data: z
+          .string()
+          .min(1)
+          .max(64 * 1024),
+      })
+      .strict(),
     output: out<null>(),
     mutating: false,
   }),
   'terminals.resize': call({
     input: z
-      .object({ id: z.string().uuid(), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) })
+      .object({
+        id: z.string().uuid(),
+        cols: z.number().int().min(2).max(1000),
+        rows: z.number().int().min(1).max(500),
+      })
       .strict(),
     output: out<null>(),
     mutating: false,
@@ -294,7 +307,10 @@ export const streams = {
   /** Connection state of every host: a snapshot first, then each change. */
   'hosts.states': stream({ params: empty, event: out<HostState>() }),
   /** A terminal's output (and its end). One subscriber per terminal. */
-  'terminals.output': stream({ params: z.object({ id: z.string().uuid() }).strict(), event: out<TerminalEvent>() }),
+  'terminals.output': stream({
+    params: z.object({ id: z.string().uuid() }).strict(),
+    event: out<TerminalEvent>(),
+  }),
 } as const;
 
 export type Calls = typeof calls;

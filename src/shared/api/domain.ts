@@ -38,6 +38,8 @@ export interface Settings {
   terminalFontFamily: string;
   /** Lines each terminal keeps. */
   terminalScrollback: number;
+  /** Mirror terminal text into the accessibility tree for screen readers. */
+  terminalScreenReader: boolean;
 }
 
 export interface AppInfo {

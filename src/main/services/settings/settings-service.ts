@@ -10,6 +10,7 @@ const defaults = (): Settings => ({
   terminalFontSize: 13,
   terminalFontFamily: "'DejaVu Sans Mono', 'JetBrains Mono', Menlo, Consolas, monospace",
   terminalScrollback: 10_000,
+  terminalScreenReader: false,
 });
 
 export class SettingsService {

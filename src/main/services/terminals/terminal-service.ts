@@ -14,7 +14,8 @@ import { mapSshError } from '../ssh/ssh-errors';
 import type { Lease, SshPool } from '../ssh/ssh-pool';
 
 /** Runs a login shell as "$1": no user data is ever part of the script itself. */
-export const AS_USER_SCRIPT = 'if [ "$(id -u)" = 0 ]; then exec su -l -- "$1"; else exec sudo -n -i -u "$1"; fi';
+export const AS_USER_SCRIPT =
+  'if [ "$(id -u)" = 0 ]; then exec su -l -- "$1"; else exec sudo -n -i -u "$1"; fi';
 const TERM = 'xterm-256color';
 
 interface Session {
@@ -42,7 +43,12 @@ export class TerminalService {
     return this.sessions.size;
   }
 
-  async open(o: { hostId: number; asUser?: string | undefined; cols: number; rows: number }): Promise<TerminalInfo> {
+  async open(o: {
+    hostId: number;
+    asUser?: string | undefined;
+    cols: number;
+    rows: number;
+  }): Promise<TerminalInfo> {
     const host = this.hosts.get(o.hostId);
     const lease = await this.pool.acquire(o.hostId);
     const pty = { term: TERM, cols: o.cols, rows: o.rows, width: 0, height: 0 };
@@ -67,7 +73,17 @@ export class TerminalService {
       user: o.asUser ?? host.user,
       startedAt: this.now(),
     };
-    const s: Session = { info, channel, lease, decoder: new StringDecoder('utf8'), bytesIn: 0, bytesOut: 0, emit: null, exit: null, ended: null };
+    const s: Session = {
+      info,
+      channel,
+      lease,
+      decoder: new StringDecoder('utf8'),
+      bytesIn: 0,
+      bytesOut: 0,
+      emit: null,
+      exit: null,
+      ended: null,
+    };
     // Nothing flows until a viewer attaches: the remote side waits in its SSH window meanwhile.
     channel.pause();
     const onData = (buf: Buffer): void => {
@@ -87,7 +103,9 @@ export class TerminalService {
         t: 'exit',
         code: s.exit?.code ?? null,
         signal: s.exit?.signal ?? null,
-        reason: s.exit ? null : `The connection to ${host.name} was lost. The scrollback is kept; reconnect when the host is back.`,
+        reason: s.exit
+          ? null
+          : `The connection to ${host.name} was lost. The scrollback is kept; reconnect when the host is back.`,
       };
       s.emit?.(s.ended);
       lease.release();

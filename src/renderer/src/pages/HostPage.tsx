@@ -9,6 +9,7 @@ import { errorText, NEXT_STEP, nextStep } from '../lib/errors';
 import { formatBytes, formatIn, formatTimestamp } from '../lib/format';
 import { useNow } from '../hooks/useNow';
 import { STATE_LABEL, useHostStates } from '../state/host-states';
+import { useUi } from '../state/ui-store';
 
 function uptime(s: number): string {
   const d = Math.floor(s / 86_400);
@@ -61,6 +62,8 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
   const [secret, setSecret] = useState('');
   const [remember, setRemember] = useState(false);
   const [confirmChange, setConfirmChange] = useState(false);
+  const [asUser, setAsUser] = useState('');
+  const openTerminal = useUi((s) => s.openTerminal);
   const now = useNow();
   const touched = (): void => {
     void qc.invalidateQueries({ queryKey: ['audit'] });
@@ -176,6 +179,14 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
               {st === 'connecting' ? 'Connecting…' : 'Connect'}
             </button>
           )}
+          <button
+            className="btn primary"
+            data-testid="open-terminal"
+            disabled={st !== 'online'}
+            onClick={() => openTerminal(host.id, host.name)}
+          >
+            Terminal
+          </button>
           <button
             className="btn"
             data-testid="test-connection"
@@ -315,6 +326,30 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           {errorText(lastError)}
           {nextStep(lastError) && <div className="next">{nextStep(lastError)}</div>}
         </div>
+      )}
+
+      {st === 'online' && (
+        <form
+          className="panel row as-user"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (asUser.trim()) openTerminal(host.id, host.name, asUser.trim());
+          }}
+        >
+          <span className="dim">Open a terminal as another Linux user (e.g. an experiment's):</span>
+          <input
+            data-testid="as-user"
+            value={asUser}
+            placeholder="user name"
+            onChange={(e) => setAsUser(e.target.value)}
+          />
+          <button className="btn" type="submit" disabled={!asUser.trim()}>
+            Open as user
+          </button>
+          <span className="dim small">
+            via su (when you log in as root) or sudo -i (passwordless sudo needed)
+          </span>
+        </form>
       )}
 
       <div className="two-col">

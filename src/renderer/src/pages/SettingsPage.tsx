@@ -114,6 +114,80 @@ export function SettingsPage(): React.JSX.Element {
           </div>
         )}
       </section>
+      {settings.data && (
+        <TerminalSettings
+          key={JSON.stringify(settings.data)}
+          s={settings.data}
+          save={(p) => update.mutate(p)}
+          error={update.error}
+        />
+      )}
     </div>
+  );
+}
+
+function TerminalSettings(props: {
+  s: Settings;
+  save: (patch: Partial<Settings>) => void;
+  error: unknown;
+}): React.JSX.Element {
+  const [size, setSize] = useState(String(props.s.terminalFontSize));
+  const [family, setFamily] = useState(props.s.terminalFontFamily);
+  const [scrollback, setScrollback] = useState(String(props.s.terminalScrollback));
+  const err = (f: string): string | null =>
+    props.error instanceof ApiError && props.error.field === f ? props.error.message : null;
+  return (
+    <section className="panel">
+      <h2>Terminal</h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          props.save({
+            terminalFontSize: Number(size),
+            terminalFontFamily: family,
+            terminalScrollback: Number(scrollback),
+          });
+        }}
+      >
+        <div className="form-row">
+          <label className="label">Font size</label>
+          <input
+            className="narrow"
+            value={size}
+            onChange={(e) => setSize(e.target.value)}
+            inputMode="numeric"
+          />
+        </div>
+        {err('terminalFontSize') && <div className="field-error">{err('terminalFontSize')}</div>}
+        <div className="form-row">
+          <label className="label">Font family</label>
+          <input style={{ width: 420 }} value={family} onChange={(e) => setFamily(e.target.value)} />
+        </div>
+        {err('terminalFontFamily') && <div className="field-error">{err('terminalFontFamily')}</div>}
+        <div className="form-row">
+          <label className="label">Scrollback lines</label>
+          <input
+            className="narrow"
+            style={{ width: 100 }}
+            value={scrollback}
+            onChange={(e) => setScrollback(e.target.value)}
+            inputMode="numeric"
+          />
+          <button className="btn primary" type="submit">
+            Save
+          </button>
+        </div>
+        {err('terminalScrollback') && <div className="field-error">{err('terminalScrollback')}</div>}
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="screen-reader"
+            checked={props.s.terminalScreenReader}
+            onChange={(e) => props.save({ terminalScreenReader: e.target.checked })}
+          />
+          Screen reader support (terminal text is also exposed to assistive technology)
+        </label>
+      </form>
+    </section>
   );
 }

@@ -42,3 +42,30 @@ describe('host tabs', () => {
     expect(useUi.getState().activeId).toBe('local');
   });
 });
+
+describe('terminal tabs', () => {
+  beforeEach(() =>
+    useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }),
+  );
+
+  it('opens many terminals, renames, reorders, splits and closes panes', () => {
+    useUi.getState().openTerminal(1, 'h1');
+    useUi.getState().openTerminal(1, 'h1', 'alice');
+    const [, a, b] = useUi.getState().tabs;
+    expect(b!.title).toBe('h1 (alice)');
+    useUi.getState().rename(a!.id, 'build logs');
+    useUi.getState().move(b!.id, a!.id);
+    expect(useUi.getState().tabs.map((t) => t.title)).toEqual(['This computer', 'h1 (alice)', 'build logs']);
+    useUi.getState().split(a!.id);
+    useUi.getState().split(a!.id);
+    const panes = useUi.getState().tabs.find((t) => t.id === a!.id)!.panes!;
+    expect(panes).toHaveLength(2);
+    useUi.getState().closePane(a!.id, panes[0]!);
+    expect(useUi.getState().tabs.find((t) => t.id === a!.id)!.panes).toEqual([panes[1]]);
+    useUi.getState().closePane(a!.id, panes[1]!);
+    expect(useUi.getState().tabs.some((t) => t.id === a!.id)).toBe(false);
+    // Host renames leave terminal titles alone.
+    useUi.getState().syncHosts([{ id: 1, name: 'renamed' }]);
+    expect(useUi.getState().tabs.map((t) => t.title)).toEqual(['This computer', 'h1 (alice)']);
+  });
+});

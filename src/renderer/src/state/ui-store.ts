@@ -1,16 +1,24 @@
 // Which tabs are open and which is showing. Tabs are views, not data: data lives in react-query.
 import { create } from 'zustand';
 
-export type TabKind = 'local' | 'activity' | 'settings' | 'host';
+export type TabKind = 'local' | 'activity' | 'settings' | 'host' | 'terminal';
 
 export interface Tab {
   id: string;
   kind: TabKind;
   title: string;
   hostId?: number;
+  /** Terminal tabs: the user to open shells as, and the panes (one, or two side by side). */
+  asUser?: string;
+  panes?: string[];
+  /** Set when the user renamed the tab; then host renames leave it alone. */
+  customTitle?: boolean;
 }
 
-const TITLES: Record<Exclude<TabKind, 'host'>, string> = {
+let seq = 0;
+const newId = (prefix: string): string => `${prefix}:${Date.now().toString(36)}${(seq++).toString(36)}`;
+
+const TITLES: Record<'local' | 'activity' | 'settings', string> = {
   local: 'This computer',
   activity: 'Activity',
   settings: 'Settings',
@@ -19,12 +27,26 @@ const TITLES: Record<Exclude<TabKind, 'host'>, string> = {
 interface UiState {
   tabs: Tab[];
   activeId: string | null;
-  open: (kind: Exclude<TabKind, 'host'>) => void;
+  open: (kind: 'local' | 'activity' | 'settings') => void;
   openHost: (hostId: number, title: string) => void;
+  openTerminal: (hostId: number, hostName: string, asUser?: string) => void;
+  rename: (id: string, title: string) => void;
+  /** Moves tab `id` to where `beforeId` is. */
+  move: (id: string, beforeId: string) => void;
+  split: (id: string) => void;
+  closePane: (id: string, pane: string) => void;
   close: (id: string) => void;
   activate: (id: string) => void;
   /** Keeps tab titles in step with renamed hosts and closes tabs of removed ones. */
   syncHosts: (hosts: { id: number; name: string }[]) => void;
+}
+
+function closeTab(s: UiState, id: string): Partial<UiState> {
+  const index = s.tabs.findIndex((t) => t.id === id);
+  if (index < 0) return s;
+  const tabs = s.tabs.filter((t) => t.id !== id);
+  const activeId = s.activeId === id ? (tabs[Math.min(index, tabs.length - 1)]?.id ?? null) : s.activeId;
+  return { tabs, activeId };
 }
 
 const focusOrAdd = (s: UiState, tab: Tab): Partial<UiState> =>
@@ -44,13 +66,56 @@ export const useUi = create<UiState>((set) => ({
       const activeId = s.activeId === id ? (tabs[Math.min(index, tabs.length - 1)]?.id ?? null) : s.activeId;
       return { tabs, activeId };
     }),
+  openTerminal: (hostId, hostName, asUser) =>
+    set((s) =>
+      focusOrAdd(s, {
+        id: newId('term'),
+        kind: 'terminal',
+        title: asUser ? `${hostName} (${asUser})` : hostName,
+        hostId,
+        ...(asUser ? { asUser } : {}),
+        panes: [newId('pane')],
+      }),
+    ),
+  rename: (id, title) =>
+    set((s) => ({
+      tabs: s.tabs.map((t) =>
+        t.id === id && title.trim() ? { ...t, title: title.trim(), customTitle: true } : t,
+      ),
+    })),
+  move: (id, beforeId) =>
+    set((s) => {
+      if (id === beforeId) return s;
+      const tab = s.tabs.find((t) => t.id === id);
+      if (!tab) return s;
+      const rest = s.tabs.filter((t) => t.id !== id);
+      const at = rest.findIndex((t) => t.id === beforeId);
+      rest.splice(at < 0 ? rest.length : at, 0, tab);
+      return { tabs: rest };
+    }),
+  split: (id) =>
+    set((s) => ({
+      tabs: s.tabs.map((t) =>
+        t.id === id && t.panes && t.panes.length < 2 ? { ...t, panes: [...t.panes, newId('pane')] } : t,
+      ),
+    })),
+  closePane: (id, pane) =>
+    set((s) => {
+      const tab = s.tabs.find((t) => t.id === id);
+      if (!tab?.panes) return s;
+      if (tab.panes.length <= 1) return closeTab(s, id);
+      return {
+        tabs: s.tabs.map((t) => (t.id === id ? { ...t, panes: t.panes!.filter((p) => p !== pane) } : t)),
+      };
+    }),
   activate: (id) => set({ activeId: id }),
   syncHosts: (hosts) =>
     set((s) => {
       const names = new Map(hosts.map((h) => [h.id, h.name]));
+      // Host pages follow renames; terminals keep their title (and their scrollback) either way.
       const tabs = s.tabs
         .filter((t) => t.kind !== 'host' || names.has(t.hostId!))
-        .map((t) => (t.kind === 'host' ? { ...t, title: names.get(t.hostId!)! } : t));
+        .map((t) => (t.kind === 'host' && !t.customTitle ? { ...t, title: names.get(t.hostId!)! } : t));
       const changed = tabs.length !== s.tabs.length || tabs.some((t, i) => t.title !== s.tabs[i]!.title);
       if (!changed) return s;
       return { tabs, activeId: tabs.some((t) => t.id === s.activeId) ? s.activeId : (tabs[0]?.id ?? null) };

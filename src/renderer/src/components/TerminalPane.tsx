@@ -1,0 +1,271 @@
+// One terminal: an xterm.js view of a shell on a host. Output is acknowledged only after xterm has
+// parsed it (flow control end to end); WebGL renders it while visible, the DOM renderer otherwise.
+// When the link drops, the scrollback stays and a new shell can be opened in the same view.
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { WebglAddon } from '@xterm/addon-webgl';
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { useEffect, useRef, useState } from 'react';
+import type { Settings, TerminalEvent } from '../../../shared/api/domain';
+import { api } from '../api';
+import { errorText } from '../lib/errors';
+
+type Status =
+  | { kind: 'opening' }
+  | { kind: 'open'; id: string }
+  | { kind: 'ended'; message: string; lost: boolean }
+  | { kind: 'failed'; message: string };
+
+const THEME = {
+  background: '#0b0d11',
+  foreground: '#d7dce5',
+  cursor: '#4f9cf7',
+  selectionBackground: '#2b4a75',
+  black: '#1c2029',
+  brightBlack: '#5d6678',
+};
+const MAX_INPUT = 60_000;
+
+interface Props {
+  hostId: number;
+  asUser?: string | undefined;
+  visible: boolean;
+  settings: Settings | undefined;
+  onClose?: () => void;
+  testId?: string;
+}
+
+export function TerminalPane({
+  hostId,
+  asUser,
+  visible,
+  settings,
+  onClose,
+  testId,
+}: Props): React.JSX.Element {
+  const box = useRef<HTMLDivElement>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const fitRef = useRef<FitAddon | null>(null);
+  const searchRef = useRef<SearchAddon | null>(null);
+  const sessionRef = useRef<{ id: string; unsubscribe: () => void } | null>(null);
+  const [status, setStatus] = useState<Status>({ kind: 'opening' });
+  const [generation, setGeneration] = useState(0);
+  const [searching, setSearching] = useState(false);
+  const [query, setQuery] = useState('');
+
+  // The xterm instance lives as long as the pane: reconnects reuse it, so scrollback survives.
+  useEffect(() => {
+    const term = new Terminal({
+      allowProposedApi: true,
+      cursorBlink: true,
+      fontSize: 13,
+      scrollback: 10_000,
+      theme: THEME,
+      fontFamily: "'DejaVu Sans Mono', monospace",
+    });
+    const fit = new FitAddon();
+    const search = new SearchAddon();
+    term.loadAddon(fit);
+    term.loadAddon(search);
+    term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener,noreferrer')));
+    term.open(box.current!);
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
+      if (e.code === 'KeyC') {
+        void navigator.clipboard?.writeText(term.getSelection());
+        return false;
+      }
+      if (e.code === 'KeyV') {
+        void navigator.clipboard?.readText().then((t) => term.paste(t));
+        return false;
+      }
+      if (e.code === 'KeyF') {
+        setSearching(true);
+        return false;
+      }
+      return true;
+    });
+    termRef.current = term;
+    fitRef.current = fit;
+    searchRef.current = search;
+    const send = (data: string): void => {
+      const s = sessionRef.current;
+      if (!s) return;
+      for (let i = 0; i < data.length; i += MAX_INPUT) {
+        void api.terminals.input({ id: s.id, data: data.slice(i, i + MAX_INPUT) }).catch(() => undefined);
+      }
+    };
+    const onData = term.onData(send);
+    let resizeTimer: ReturnType<typeof setTimeout> | null = null;
+    const onResize = term.onResize(({ cols, rows }) => {
+      if (resizeTimer) clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => {
+        const s = sessionRef.current;
+        if (s) void api.terminals.resize({ id: s.id, cols, rows }).catch(() => undefined);
+      }, 50);
+    });
+    return () => {
+      onData.dispose();
+      onResize.dispose();
+      term.dispose();
+      termRef.current = null;
+    };
+  }, []);
+
+  // Open a shell (again after a reconnect), stream its output into xterm.
+  useEffect(() => {
+    const term = termRef.current!;
+    let cancelled = false;
+    if (generation > 0) term.write('\r\n\x1b[2m── new session ──\x1b[0m\r\n');
+    fitRef.current?.fit();
+    api.terminals
+      .open({
+        hostId,
+        cols: Math.max(2, term.cols),
+        rows: Math.max(1, term.rows),
+        ...(asUser ? { asUser } : {}),
+      })
+      .then((info) => {
+        if (cancelled) {
+          void api.terminals.close({ id: info.id }).catch(() => undefined);
+          return;
+        }
+        const unsubscribe = api.streams.terminals.output({ id: info.id }, (events: TerminalEvent[]) => {
+          let parsed: Promise<void> = Promise.resolve();
+          for (const e of events) {
+            if (e.t === 'data') {
+              parsed = new Promise<void>((resolve) => term.write(e.d, resolve));
+            } else {
+              const lost = e.reason !== null;
+              setStatus({
+                kind: 'ended',
+                lost,
+                message: lost
+                  ? e.reason!
+                  : `The shell exited${e.signal ? ` (signal ${e.signal})` : ` with code ${e.code}`}.`,
+              });
+            }
+          }
+          // Acknowledged only once xterm has parsed the batch: the source pauses if we fall behind.
+          return parsed;
+        });
+        sessionRef.current = { id: info.id, unsubscribe };
+        setStatus({ kind: 'open', id: info.id });
+      })
+      .catch((err: unknown) => {
+        if (!cancelled) setStatus({ kind: 'failed', message: errorText(err) });
+      });
+    return () => {
+      cancelled = true;
+      const s = sessionRef.current;
+      sessionRef.current = null;
+      if (s) {
+        s.unsubscribe();
+        void api.terminals.close({ id: s.id }).catch(() => undefined);
+      }
+    };
+  }, [hostId, asUser, generation]);
+
+  // Settings apply live.
+  useEffect(() => {
+    const term = termRef.current;
+    if (!term || !settings) return;
+    term.options.fontSize = settings.terminalFontSize;
+    term.options.fontFamily = settings.terminalFontFamily;
+    term.options.scrollback = settings.terminalScrollback;
+    term.options.screenReaderMode = settings.terminalScreenReader;
+    fitRef.current?.fit();
+  }, [settings]);
+
+  // Only visible terminals hold a WebGL context (Chromium allows ~16); fall back to the DOM renderer.
+  useEffect(() => {
+    const term = termRef.current;
+    if (!term || !visible) return;
+    let webgl: WebglAddon | null = null;
+    try {
+      webgl = new WebglAddon();
+      webgl.onContextLoss(() => {
+        webgl?.dispose();
+        webgl = null;
+      });
+      term.loadAddon(webgl);
+    } catch {
+      webgl = null; // no WebGL here: xterm keeps its DOM renderer
+    }
+    const ro = new ResizeObserver(() => {
+      if (box.current && box.current.clientWidth > 0) fitRef.current?.fit();
+    });
+    ro.observe(box.current!);
+    fitRef.current?.fit();
+    term.focus();
+    return () => {
+      ro.disconnect();
+      webgl?.dispose();
+    };
+  }, [visible]);
+
+  const ended = status.kind === 'ended' || status.kind === 'failed';
+  return (
+    <div className="term-pane" data-testid={testId} data-status={status.kind}>
+      {searching && (
+        <form
+          className="term-search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            searchRef.current?.findNext(query);
+          }}
+        >
+          <input
+            autoFocus
+            value={query}
+            placeholder="Search scrollback"
+            onChange={(e) => setQuery(e.target.value)}
+          />
+          <button type="button" className="btn" onClick={() => searchRef.current?.findPrevious(query)}>
+            ↑
+          </button>
+          <button type="submit" className="btn">
+            ↓
+          </button>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => {
+              setSearching(false);
+              termRef.current?.focus();
+            }}
+          >
+            ×
+          </button>
+        </form>
+      )}
+      {ended && (
+        <div
+          className={`term-banner ${status.kind === 'ended' && !status.lost ? 'info' : 'error'}`}
+          data-testid="term-ended"
+        >
+          <span>{status.message}</span>
+          <button
+            className="btn"
+            data-testid="term-reconnect"
+            onClick={() => {
+              setStatus({ kind: 'opening' });
+              setGeneration((g) => g + 1);
+            }}
+          >
+            {status.kind === 'ended' && !status.lost ? 'New shell' : 'Reconnect'}
+          </button>
+          {onClose && (
+            <button className="btn" onClick={onClose}>
+              Close
+            </button>
+          )}
+        </div>
+      )}
+      {status.kind === 'opening' && <div className="term-opening">Opening a shell…</div>}
+      <div className="term-box" ref={box} />
+    </div>
+  );
+}

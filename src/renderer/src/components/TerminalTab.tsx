@@ -1,0 +1,38 @@
+// A terminal tab: one shell, or two side by side (split).
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../api';
+import { useUi, type Tab } from '../state/ui-store';
+import { TerminalPane } from './TerminalPane';
+
+export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): React.JSX.Element {
+  const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
+  const split = useUi((s) => s.split);
+  const closePane = useUi((s) => s.closePane);
+  const panes = tab.panes ?? [];
+  return (
+    <div className="term-tab" style={{ display: visible ? 'flex' : 'none' }} data-testid="terminal-tab">
+      <div className="term-toolbar">
+        <span className="dim">{tab.title} · Ctrl+Shift+C/V copy/paste · Ctrl+Shift+F search</span>
+        <span className="spacer" />
+        {panes.length < 2 && (
+          <button className="btn small" data-testid="term-split" onClick={() => split(tab.id)}>
+            Split
+          </button>
+        )}
+      </div>
+      <div className={`term-panes n${panes.length}`}>
+        {panes.map((p, i) => (
+          <TerminalPane
+            key={p}
+            hostId={tab.hostId!}
+            asUser={tab.asUser}
+            visible={visible}
+            settings={settings.data}
+            testId={`term-pane-${i}`}
+            onClose={() => closePane(tab.id, p)}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+// Terminals in the browser against a lab host: type, see output; flood with `yes`, Ctrl-C, prompt
+// back; split view; reconnect after the shell ends.
+import type { Page } from '@playwright/test';
+import { expect, screenshot, test } from '../e2e/fixtures';
+import { readState } from '../lab/faults';
+
+const labHost = (name: string) => readState().hosts.find((h) => h.name === name)!;
+
+async function addOnlineHost(app: Page, name: string): Promise<void> {
+  const h1 = labHost('h1');
+  await app.getByTestId('add-host').click();
+  await app.getByTestId('host-name').fill(name);
+  await app.getByTestId('host-address').fill(h1.address);
+  await app.getByTestId('host-user').fill(h1.user.user);
+  await app.getByTestId('host-keypath').fill(h1.user.keyFile);
+  await app.getByTestId('host-save').click();
+  await app.getByTestId('connect').click();
+  await app.getByTestId('trust-key').click();
+  await expect(app.getByTestId('host-state-label')).toHaveText('online');
+}
+
+/** The visible text of a terminal (xterm's DOM renderer rows, or its accessibility tree). */
+const screenText = (app: Page, pane = 0) =>
+  app.getByTestId(`term-pane-${pane}`).locator('.xterm-accessibility-tree');
+
+test('type a command and see its output; yes + Ctrl-C gives the prompt back', async ({ app }) => {
+  // Screen reader support puts the terminal's text in the DOM, where the test can read it.
+  await app.getByTestId('nav-settings').click();
+  await app.getByTestId('screen-reader').click();
+  await expect(app.getByTestId('screen-reader')).toBeChecked();
+  await addOnlineHost(app, 'term-h1');
+  await app.getByTestId('open-terminal').click();
+  const pane = app.getByTestId('term-pane-0');
+  await expect(pane).toHaveAttribute('data-status', 'open');
+  await expect(screenText(app)).toContainText('$', { timeout: 10_000 });
+  await pane.click();
+  await app.keyboard.type('echo hello-$((40+2))');
+  await app.keyboard.press('Enter');
+  await expect(screenText(app)).toContainText('hello-42');
+  await screenshot(app, 'terminal-echo');
+
+  await app.keyboard.type('yes labdeck-flood');
+  await app.keyboard.press('Enter');
+  await expect(screenText(app)).toContainText('labdeck-flood');
+  await app.waitForTimeout(1500);
+  // The rest of the UI stays responsive during the flood.
+  const t0 = Date.now();
+  await app.getByTestId('nav-activity').click();
+  await expect(app.getByTestId('activity-page')).toBeVisible();
+  expect(Date.now() - t0).toBeLessThan(3000);
+  await app.getByTestId('tab-terminal').click();
+  await pane.click();
+  await app.keyboard.press('Control+C');
+  await app.keyboard.type('echo after-$((1+1))');
+  await app.keyboard.press('Enter');
+  await expect(screenText(app)).toContainText('after-2', { timeout: 10_000 });
+  await screenshot(app, 'terminal-after-yes');
+
+  // Split: a second shell beside the first.
+  await app.getByTestId('term-split').click();
+  const second = app.getByTestId('term-pane-1');
+  await expect(second).toHaveAttribute('data-status', 'open');
+  await second.click();
+  await app.keyboard.type('echo right-$((2*3))');
+  await app.keyboard.press('Enter');
+  await expect(screenText(app, 1)).toContainText('right-6');
+  await screenshot(app, 'terminal-split');
+
+  // Exit the shell: the tab says so, keeps its scrollback, and offers a new one.
+  await app.keyboard.type('exit');
+  await app.keyboard.press('Enter');
+  await expect(second.getByTestId('term-ended')).toContainText('exited with code 0');
+  await expect(screenText(app, 1)).toContainText('right-6');
+  await second.getByTestId('term-reconnect').click();
+  await expect(second).toHaveAttribute('data-status', 'open');
+  await screenshot(app, 'terminal-reconnected');
+
+  // Opening and closing are audited (never the keystrokes).
+  await app.getByTestId('nav-activity').click();
+  await expect(app.getByTestId('audit-table')).toContainText('terminals.open');
+  await expect(app.getByTestId('audit-table')).toContainText('terminals.close');
+  await expect(app.getByTestId('audit-table')).not.toContainText('hello-');
+});
