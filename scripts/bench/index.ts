@@ -15,6 +15,7 @@ import ensureBuilt from '../../tests/support/ensure-built';
 import { CHROMIUM_LAUNCH } from '../../tests/support/chromium';
 import { startServe } from '../../tests/support/serve-process';
 import { sshBench } from './ssh';
+import { terminalBench } from './terminal';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MIGRATIONS = path.join(ROOT, 'drizzle');
@@ -244,6 +245,7 @@ async function main(): Promise<void> {
     await browser.close();
   }
   rows.push(...(await sshBench()));
+  rows.push(...(await terminalBench()));
   const cols: (keyof Row)[] = ['metric', 'ours', 'base', 'ratio', 'baseline'];
   const head: Row = {
     metric: 'metric',

@@ -33,6 +33,27 @@ describe('FlowChannel', () => {
     expect(sent).toEqual([[['ab', 'cde'], 5]]);
   });
 
+  it('sends at once when the client has caught up, and batches while batches are in flight', () => {
+    const { source, emit } = fakeSource();
+    const sent: string[][] = [];
+    const ch = new FlowChannel(source, (items) => sent.push(items), { batchMs: 5 });
+    ch.start();
+    emit('k');
+    vi.advanceTimersByTime(1);
+    expect(sent).toEqual([['k']]);
+    // 'k' is not acknowledged yet: what follows is coalesced for 5 ms.
+    emit('a');
+    emit('b');
+    vi.advanceTimersByTime(1);
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(5);
+    expect(sent).toEqual([['k'], ['a', 'b']]);
+    ch.ack(3);
+    emit('z');
+    vi.advanceTimersByTime(1);
+    expect(sent).toEqual([['k'], ['a', 'b'], ['z']]);
+  });
+
   it('pauses the source above the high watermark and resumes below the low one', () => {
     const { source, calls, emit } = fakeSource();
     const sent: number[] = [];

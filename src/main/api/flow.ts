@@ -1,4 +1,5 @@
-// One flow-controlled stream subscription: events are batched (~5 ms), each batch is sent with its
+// One flow-controlled stream subscription: events are batched (~5 ms while earlier batches are still
+// unacknowledged; at once when the client has caught up, so an echo is not delayed), each batch is sent with its
 // size, and the client acknowledges that size once it has processed the batch. When unacknowledged
 // plus queued bytes pass the high watermark the source is paused; below the low watermark it resumes.
 // Memory therefore stays bounded by the watermarks whatever the source's rate.
@@ -36,6 +37,7 @@ export class FlowChannel<E> {
   private paused = false;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private readonly o: Required<FlowOptions>;
   /** Largest unacknowledged+queued byte count seen; exposed for tests and benchmarks. */
   peakBytes = 0;
@@ -66,7 +68,11 @@ export class FlowChannel<E> {
     this.queuedBytes += this.o.sizeOf(event);
     this.peakBytes = Math.max(this.peakBytes, this.pending);
     if (this.queuedBytes >= this.o.maxBatchBytes) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.o.batchMs);
+    else if (!this.timer && !this.immediate && this.unacked === 0) {
+      // The client has caught up (e.g. a keystroke's echo): send at the end of this I/O turn
+      // rather than 5 ms later. While batches are in flight, coalesce for batchMs.
+      this.immediate = setImmediate(() => this.flush());
+    } else if (!this.immediate) this.timer ??= setTimeout(() => this.flush(), this.o.batchMs);
     if (!this.paused && this.pending > this.o.highWatermark) {
       this.paused = true;
       this.source.pause();
@@ -75,7 +81,9 @@ export class FlowChannel<E> {
 
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     if (this.closed || this.queue.length === 0) return;
     const items = this.queue;
     const bytes = this.queuedBytes;
@@ -98,7 +106,9 @@ export class FlowChannel<E> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     this.queue = [];
     this.source.stop();
   }

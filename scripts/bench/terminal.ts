@@ -1,0 +1,179 @@
+// Terminal figures against the lab (needs root), each with a baseline from the same run:
+// throughput into a headless xterm, Ctrl-C latency under a flood, keystroke echo, memory.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Terminal } from '@xterm/headless';
+import { createApp } from '../../src/main/app/compose';
+import { defaultConfig } from '../../tests/lab/config';
+import { labDown, labUp } from '../../tests/lab/lab';
+import { memoryLink } from '../../tests/support/memory-link';
+import { openTerminal } from '../../tests/support/terminal-client';
+import type { BenchRow } from './ssh';
+
+const SIZE = 100 * 1024 * 1024;
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const ms = (v: number): string => `${v.toFixed(Math.abs(v) < 10 ? 2 : 0)} ms`;
+const delta = (v: number): string => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
+
+function makeFile(): string {
+  const file = path.join(os.tmpdir(), 'labdeck-100mb.txt');
+  if (!fs.existsSync(file) || fs.statSync(file).size !== SIZE) {
+    const out = fs.openSync(file, 'w');
+    for (let i = 0; i < 100; i++) {
+      const b64 = randomBytes(786_432).toString('base64').match(/.{1,76}/g)!.join('\n');
+      fs.writeSync(out, b64.padEnd(1024 * 1024, '=').slice(0, 1024 * 1024));
+    }
+    fs.closeSync(out);
+  }
+  return file;
+}
+
+/** The same bytes straight into a headless xterm, no network or pipeline. */
+async function directXterm(file: string): Promise<number> {
+  const term = new Terminal({ cols: 120, rows: 30, scrollback: 1000, allowProposedApi: true });
+  const data = fs.readFileSync(file, 'latin1');
+  const t0 = performance.now();
+  for (let i = 0; i < data.length; i += 65536) {
+    const chunk = data.slice(i, i + 65536);
+    await new Promise<void>((r) => term.write(chunk, r));
+  }
+  const s = (performance.now() - t0) / 1000;
+  term.dispose();
+  return s;
+}
+
+function nativeCat(user: string, key: string, address: string, knownHosts: string, file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn('ssh', ['-tt', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'BatchMode=yes', '-i', key, `${user}@${address}`, `cat ${file}`], {
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    p.on('exit', (c) => (c === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`ssh exit ${c}`))));
+  });
+}
+
+/** Native ssh echo round trip: type one character, wait for it to come back. */
+function nativeEcho(user: string, key: string, address: string, knownHosts: string, n: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    const p = spawn('ssh', ['-tt', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'BatchMode=yes', '-i', key, `${user}@${address}`, 'cat > /dev/null']);
+    const times: number[] = [];
+    let t0 = 0;
+    let waiting = '';
+    const next = (): void => {
+      if (times.length >= n) {
+        p.kill();
+        resolve(times);
+        return;
+      }
+      waiting = String.fromCharCode(97 + (times.length % 26));
+      t0 = performance.now();
+      p.stdin.write(waiting);
+    };
+    p.stdout.on('data', (d: Buffer) => {
+      if (waiting && d.toString().includes(waiting)) {
+        times.push(performance.now() - t0);
+        waiting = '';
+        setTimeout(next, 20);
+      }
+    });
+    setTimeout(next, 1500);
+  });
+}
+
+export async function terminalBench(): Promise<BenchRow[]> {
+  if (process.getuid?.() !== 0) return [{ metric: 'terminal figures', ours: 'skipped', base: '—', ratio: '—', baseline: 'need root for the lab' }];
+  const file = makeFile();
+  const lab = await labUp({ ...defaultConfig(), sshHosts: 2, containers: 0, docker: false }, () => {});
+  const h1 = lab.hosts.find((h) => h.name === 'h1')!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labdeck-bench-term-'));
+  const knownHosts = path.join(dir, 'known_hosts');
+  fs.writeFileSync(knownHosts, `${h1.address} ${h1.hostKey}\n`);
+  const app = createApp({ dataDir: dir, migrationsFolder: path.resolve(__dirname, '../../drizzle'), mode: 'browser', version: 'bench', knownHostsFiles: [knownHosts] });
+  const { api, session } = memoryLink(app.dispatcher, app.streams);
+  const rows: BenchRow[] = [];
+  try {
+    const host = await api.hosts.add({ name: 'b1', address: h1.address, user: h1.user.user, authMethod: 'key', keyPath: h1.user.keyFile });
+
+    // Throughput.
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    let tail = '';
+    const t = await openTerminal(api, {
+      hostId: host.id,
+      record: false,
+      onData: (d) => {
+        tail = (tail + d).slice(-32);
+        if (tail.includes('<<END>>')) done();
+      },
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = performance.now();
+    await t.type(`stty raw -echo; cat ${file}; printf '<<%s>>' END; stty sane\r`);
+    await finished;
+    const ours = (performance.now() - t0) / 1000;
+    const direct = await directXterm(file);
+    const native = await nativeCat(h1.user.user, h1.user.keyFile, h1.address, knownHosts, file);
+    const mbps = (s: number): string => `${(100 / s).toFixed(1)} MB/s`;
+    rows.push({ metric: 'terminal: cat 100 MB into headless xterm (pipeline)', ours: mbps(ours), base: mbps(direct), ratio: `${(direct / ours).toFixed(2)}×`, baseline: 'same bytes written straight into headless xterm (target ≥ 0.9×)' });
+    rows.push({ metric: 'terminal: cat 100 MB, pipeline vs native OpenSSH', ours: mbps(ours), base: mbps(native), ratio: `${(native / ours).toFixed(2)}×`, baseline: '`ssh -tt host cat FILE > /dev/null`' });
+
+    // Ctrl-C during a flood.
+    await t.type("PS1='<P>'\r");
+    await new Promise((r) => setTimeout(r, 300));
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await t.type('yes\r');
+      await new Promise((r) => setTimeout(r, 800));
+      let seen!: () => void;
+      const prompt = new Promise<void>((r) => (seen = r));
+      let buf = '';
+      const watch = setInterval(() => {
+        buf = t.term.buffer.active.getLine(t.term.buffer.active.cursorY + t.term.buffer.active.baseY)?.translateToString(true) ?? '';
+        if (buf.startsWith('<P>')) seen();
+      }, 1);
+      const c0 = performance.now();
+      await t.type('\x03');
+      await prompt;
+      latencies.push(performance.now() - c0);
+      clearInterval(watch);
+    }
+    rows.push({ metric: 'terminal: Ctrl-C to prompt during `yes` (median of 5)', ours: ms(pct(latencies, 0.5)), base: '200 ms', ratio: `${(pct(latencies, 0.5) / 200).toFixed(2)}×`, baseline: 'target (≤ 1.00×)' });
+
+    // Keystroke echo.
+    await t.type('cat > /dev/null\r');
+    await new Promise((r) => setTimeout(r, 300));
+    const echo: number[] = [];
+    // Keystrokes 20 ms apart (a fast typist), in both measurements.
+    for (let i = 0; i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const ch = String.fromCharCode(97 + (i % 26));
+      const before = t.received();
+      const e0 = performance.now();
+      await t.type(ch);
+      while (t.received() === before) await new Promise((r) => setImmediate(r));
+      echo.push(performance.now() - e0);
+    }
+    await t.type('\x03');
+    const nat = await nativeEcho(h1.user.user, h1.user.keyFile, h1.address, knownHosts, 200);
+    rows.push({ metric: 'terminal: keystroke echo p50', ours: ms(pct(echo, 0.5)), base: ms(pct(nat, 0.5)), ratio: delta(pct(echo, 0.5) - pct(nat, 0.5)), baseline: 'native `ssh -tt`, same host' });
+    rows.push({ metric: 'terminal: keystroke echo p99', ours: ms(pct(echo, 0.99)), base: ms(pct(nat, 0.99)), ratio: delta(pct(echo, 0.99) - pct(nat, 0.99)), baseline: 'native `ssh -tt` (target ≤ +5 ms)' });
+    await t.close();
+
+    // Memory with 20 terminals.
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    const many = await Promise.all(Array.from({ length: 20 }, () => openTerminal(api, { hostId: host.id, record: false })));
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = process.memoryUsage().rss;
+    rows.push({ metric: 'terminal: main-process memory, 20 open terminals', ours: `${after >= before ? '+' : ''}${((after - before) / 1024 / 1024).toFixed(1)} MiB`, base: `${(before / 1024 / 1024).toFixed(0)} MiB`, ratio: '—', baseline: 'RSS before opening them (includes 20 headless viewers)' });
+    await Promise.all(many.map((m) => m.close()));
+  } finally {
+    await session.close();
+    app.close();
+    labDown(undefined, () => {});
+  }
+  return rows;
+}
