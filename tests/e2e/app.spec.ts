@@ -33,13 +33,13 @@ test('an audited settings change appears on the Activity page, and a rejected on
   await app.getByTestId('nav-settings').click();
   await expect(app.getByTestId('data-dir')).toContainText('labdeck-e2e-');
   await app.getByTestId('workstation-name').fill(name);
-  await app.getByRole('button', { name: 'Save' }).click();
+  await app.getByTestId('save-name').click();
   await expect(app.getByTestId('saved')).toBeVisible();
   await expect(app.getByTestId('nav-local')).toContainText(name);
 
   // Whitespace only: the API rejects it, naming the field.
   await app.getByTestId('workstation-name').fill('   ');
-  await app.getByRole('button', { name: 'Save' }).click();
+  await app.getByTestId('save-name').click();
   await expect(app.locator('.field-error')).toContainText('workstationName');
   await screenshot(app, 'settings');
 

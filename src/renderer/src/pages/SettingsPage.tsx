@@ -98,6 +98,7 @@ export function SettingsPage(): React.JSX.Element {
           />
           <button
             className="btn primary"
+            data-testid="save-name"
             type="submit"
             disabled={update.isPending || name === settings.data?.workstationName}
           >
