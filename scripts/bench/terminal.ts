@@ -14,7 +14,8 @@ import { openTerminal } from '../../tests/support/terminal-client';
 import type { BenchRow } from './ssh';
 
 const SIZE = 100 * 1024 * 1024;
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const pct = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const ms = (v: number): string => `${v.toFixed(Math.abs(v) < 10 ? 2 : 0)} ms`;
 const delta = (v: number): string => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
 
@@ -23,7 +24,10 @@ function makeFile(): string {
   if (!fs.existsSync(file) || fs.statSync(file).size !== SIZE) {
     const out = fs.openSync(file, 'w');
     for (let i = 0; i < 100; i++) {
-      const b64 = randomBytes(786_432).toString('base64').match(/.{1,76}/g)!.join('\n');
+      const b64 = randomBytes(786_432)
+        .toString('base64')
+        .match(/.{1,76}/g)!
+        .join('\n');
       fs.writeSync(out, b64.padEnd(1024 * 1024, '=').slice(0, 1024 * 1024));
     }
     fs.closeSync(out);
@@ -45,20 +49,58 @@ async function directXterm(file: string): Promise<number> {
   return s;
 }
 
-function nativeCat(user: string, key: string, address: string, knownHosts: string, file: string): Promise<number> {
+function nativeCat(
+  user: string,
+  key: string,
+  address: string,
+  knownHosts: string,
+  file: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn('ssh', ['-tt', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'BatchMode=yes', '-i', key, `${user}@${address}`, `cat ${file}`], {
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
-    p.on('exit', (c) => (c === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`ssh exit ${c}`))));
+    const p = spawn(
+      'ssh',
+      [
+        '-tt',
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-o',
+        'BatchMode=yes',
+        '-i',
+        key,
+        `${user}@${address}`,
+        `cat ${file}`,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    );
+    p.on('exit', (c) =>
+      c === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`ssh exit ${c}`)),
+    );
   });
 }
 
 /** Native ssh echo round trip: type one character, wait for it to come back. */
-function nativeEcho(user: string, key: string, address: string, knownHosts: string, n: number): Promise<number[]> {
+function nativeEcho(
+  user: string,
+  key: string,
+  address: string,
+  knownHosts: string,
+  n: number,
+): Promise<number[]> {
   return new Promise((resolve) => {
-    const p = spawn('ssh', ['-tt', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'BatchMode=yes', '-i', key, `${user}@${address}`, 'cat > /dev/null']);
+    const p = spawn('ssh', [
+      '-tt',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'BatchMode=yes',
+      '-i',
+      key,
+      `${user}@${address}`,
+      'cat > /dev/null',
+    ]);
     const times: number[] = [];
     let t0 = 0;
     let waiting = '';
@@ -84,18 +126,39 @@ function nativeEcho(user: string, key: string, address: string, knownHosts: stri
 }
 
 export async function terminalBench(): Promise<BenchRow[]> {
-  if (process.getuid?.() !== 0) return [{ metric: 'terminal figures', ours: 'skipped', base: '—', ratio: '—', baseline: 'need root for the lab' }];
+  if (process.getuid?.() !== 0)
+    return [
+      {
+        metric: 'terminal figures',
+        ours: 'skipped',
+        base: '—',
+        ratio: '—',
+        baseline: 'need root for the lab',
+      },
+    ];
   const file = makeFile();
   const lab = await labUp({ ...defaultConfig(), sshHosts: 2, containers: 0, docker: false }, () => {});
   const h1 = lab.hosts.find((h) => h.name === 'h1')!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labdeck-bench-term-'));
   const knownHosts = path.join(dir, 'known_hosts');
   fs.writeFileSync(knownHosts, `${h1.address} ${h1.hostKey}\n`);
-  const app = createApp({ dataDir: dir, migrationsFolder: path.resolve(__dirname, '../../drizzle'), mode: 'browser', version: 'bench', knownHostsFiles: [knownHosts] });
+  const app = createApp({
+    dataDir: dir,
+    migrationsFolder: path.resolve(__dirname, '../../drizzle'),
+    mode: 'browser',
+    version: 'bench',
+    knownHostsFiles: [knownHosts],
+  });
   const { api, session } = memoryLink(app.dispatcher, app.streams);
   const rows: BenchRow[] = [];
   try {
-    const host = await api.hosts.add({ name: 'b1', address: h1.address, user: h1.user.user, authMethod: 'key', keyPath: h1.user.keyFile });
+    const host = await api.hosts.add({
+      name: 'b1',
+      address: h1.address,
+      user: h1.user.user,
+      authMethod: 'key',
+      keyPath: h1.user.keyFile,
+    });
 
     // Throughput.
     let done!: () => void;
@@ -117,8 +180,20 @@ export async function terminalBench(): Promise<BenchRow[]> {
     const direct = await directXterm(file);
     const native = await nativeCat(h1.user.user, h1.user.keyFile, h1.address, knownHosts, file);
     const mbps = (s: number): string => `${(100 / s).toFixed(1)} MB/s`;
-    rows.push({ metric: 'terminal: cat 100 MB into headless xterm (pipeline)', ours: mbps(ours), base: mbps(direct), ratio: `${(direct / ours).toFixed(2)}×`, baseline: 'same bytes written straight into headless xterm (target ≥ 0.9×)' });
-    rows.push({ metric: 'terminal: cat 100 MB, pipeline vs native OpenSSH', ours: mbps(ours), base: mbps(native), ratio: `${(native / ours).toFixed(2)}×`, baseline: '`ssh -tt host cat FILE > /dev/null`' });
+    rows.push({
+      metric: 'terminal: cat 100 MB into headless xterm (pipeline)',
+      ours: mbps(ours),
+      base: mbps(direct),
+      ratio: `${(direct / ours).toFixed(2)}×`,
+      baseline: 'same bytes written straight into headless xterm (target ≥ 0.9×)',
+    });
+    rows.push({
+      metric: 'terminal: cat 100 MB, pipeline vs native OpenSSH',
+      ours: mbps(ours),
+      base: mbps(native),
+      ratio: `${(native / ours).toFixed(2)}×`,
+      baseline: '`ssh -tt host cat FILE > /dev/null`',
+    });
 
     // Ctrl-C during a flood.
     await t.type("PS1='<P>'\r");
@@ -131,7 +206,10 @@ export async function terminalBench(): Promise<BenchRow[]> {
       const prompt = new Promise<void>((r) => (seen = r));
       let buf = '';
       const watch = setInterval(() => {
-        buf = t.term.buffer.active.getLine(t.term.buffer.active.cursorY + t.term.buffer.active.baseY)?.translateToString(true) ?? '';
+        buf =
+          t.term.buffer.active
+            .getLine(t.term.buffer.active.cursorY + t.term.buffer.active.baseY)
+            ?.translateToString(true) ?? '';
         if (buf.startsWith('<P>')) seen();
       }, 1);
       const c0 = performance.now();
@@ -140,7 +218,13 @@ export async function terminalBench(): Promise<BenchRow[]> {
       latencies.push(performance.now() - c0);
       clearInterval(watch);
     }
-    rows.push({ metric: 'terminal: Ctrl-C to prompt during `yes` (median of 5)', ours: ms(pct(latencies, 0.5)), base: '200 ms', ratio: `${(pct(latencies, 0.5) / 200).toFixed(2)}×`, baseline: 'target (≤ 1.00×)' });
+    rows.push({
+      metric: 'terminal: Ctrl-C to prompt during `yes` (median of 5)',
+      ours: ms(pct(latencies, 0.5)),
+      base: '200 ms',
+      ratio: `${(pct(latencies, 0.5) / 200).toFixed(2)}×`,
+      baseline: 'target (≤ 1.00×)',
+    });
 
     // Keystroke echo.
     await t.type('cat > /dev/null\r');
@@ -158,17 +242,37 @@ export async function terminalBench(): Promise<BenchRow[]> {
     }
     await t.type('\x03');
     const nat = await nativeEcho(h1.user.user, h1.user.keyFile, h1.address, knownHosts, 200);
-    rows.push({ metric: 'terminal: keystroke echo p50', ours: ms(pct(echo, 0.5)), base: ms(pct(nat, 0.5)), ratio: delta(pct(echo, 0.5) - pct(nat, 0.5)), baseline: 'native `ssh -tt`, same host' });
-    rows.push({ metric: 'terminal: keystroke echo p99', ours: ms(pct(echo, 0.99)), base: ms(pct(nat, 0.99)), ratio: delta(pct(echo, 0.99) - pct(nat, 0.99)), baseline: 'native `ssh -tt` (target ≤ +5 ms)' });
+    rows.push({
+      metric: 'terminal: keystroke echo p50',
+      ours: ms(pct(echo, 0.5)),
+      base: ms(pct(nat, 0.5)),
+      ratio: delta(pct(echo, 0.5) - pct(nat, 0.5)),
+      baseline: 'native `ssh -tt`, same host',
+    });
+    rows.push({
+      metric: 'terminal: keystroke echo p99',
+      ours: ms(pct(echo, 0.99)),
+      base: ms(pct(nat, 0.99)),
+      ratio: delta(pct(echo, 0.99) - pct(nat, 0.99)),
+      baseline: 'native `ssh -tt` (target ≤ +5 ms)',
+    });
     await t.close();
 
     // Memory with 20 terminals.
     global.gc?.();
     const before = process.memoryUsage().rss;
-    const many = await Promise.all(Array.from({ length: 20 }, () => openTerminal(api, { hostId: host.id, record: false })));
+    const many = await Promise.all(
+      Array.from({ length: 20 }, () => openTerminal(api, { hostId: host.id, record: false })),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const after = process.memoryUsage().rss;
-    rows.push({ metric: 'terminal: main-process memory, 20 open terminals', ours: `${after >= before ? '+' : ''}${((after - before) / 1024 / 1024).toFixed(1)} MiB`, base: `${(before / 1024 / 1024).toFixed(0)} MiB`, ratio: '—', baseline: 'RSS before opening them (includes 20 headless viewers)' });
+    rows.push({
+      metric: 'terminal: main-process memory, 20 open terminals',
+      ours: `${after >= before ? '+' : ''}${((after - before) / 1024 / 1024).toFixed(1)} MiB`,
+      base: `${(before / 1024 / 1024).toFixed(0)} MiB`,
+      ratio: '—',
+      baseline: 'RSS before opening them (includes 20 headless viewers)',
+    });
     await Promise.all(many.map((m) => m.close()));
   } finally {
     await session.close();

@@ -1,15 +1,17 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { api, useConnection } from './api';
 import { Sidebar } from './components/Sidebar';
 import { TabBar } from './components/TabBar';
-import { TerminalTab } from './components/TerminalTab';
 import { ActivityPage } from './pages/ActivityPage';
 import { LocalMachinePage } from './pages/LocalMachinePage';
 import { HostPage } from './pages/HostPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { useHostStatesStream } from './state/host-states';
 import { useUi, type Tab } from './state/ui-store';
+
+// xterm.js and its addons load with the first terminal, not at start-up.
+const TerminalTab = lazy(() => import('./components/TerminalTab').then((m) => ({ default: m.TerminalTab })));
 
 function Page({ tab }: { tab: Tab }): React.JSX.Element | null {
   switch (tab.kind) {
@@ -58,11 +60,13 @@ export function App(): React.JSX.Element {
           ) : (
             <div className="empty">No tab open. Pick a host or a page on the left.</div>
           )}
-          {tabs
-            .filter((t) => t.kind === 'terminal')
-            .map((t) => (
-              <TerminalTab key={t.id} tab={t} visible={t.id === activeId} />
-            ))}
+          <Suspense fallback={<div className="empty">Loading the terminal…</div>}>
+            {tabs
+              .filter((t) => t.kind === 'terminal')
+              .map((t) => (
+                <TerminalTab key={t.id} tab={t} visible={t.id === activeId} />
+              ))}
+          </Suspense>
         </div>
       </main>
     </div>

@@ -56,8 +56,8 @@ export const THEMES = ['dark', 'light'] as const;
 const label = z
   .string()
   .trim()
-  .min(1)
-  .max(64)
+  .min(1, 'must not be empty')
+  .max(64, 'at most 64 characters')
   .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control characters');
 
 export const auditListInput = z
