@@ -168,8 +168,9 @@ export async function terminalBench(): Promise<BenchRow[]> {
       hostId: host.id,
       record: false,
       onData: (d) => {
-        tail = (tail + d).slice(-32);
-        if (tail.includes('<<END>>')) done();
+        // The marker may arrive together with the next prompt: look at the whole chunk.
+        if ((tail + d).includes('<<END>>')) done();
+        tail = (tail + d).slice(-16);
       },
     });
     await new Promise((r) => setTimeout(r, 500));
