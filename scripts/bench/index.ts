@@ -104,7 +104,7 @@ async function reactFloor(): Promise<Buffer> {
 /** What the page loads before first paint: the scripts and styles index.html names. */
 function initialAssets(): Buffer {
   const html = fs.readFileSync(path.join(ROOT, 'out/renderer/index.html'), 'utf8');
-  const refs = [...html.matchAll(/(?:src|href)="\/?(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+  const refs = [...html.matchAll(/(?:src|href)="(?:\.?\/)?(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
   return Buffer.concat(refs.map((r) => fs.readFileSync(path.join(ROOT, 'out/renderer', r))));
 }
 

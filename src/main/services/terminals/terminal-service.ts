@@ -17,6 +17,7 @@ import type { Lease, SshPool } from '../ssh/ssh-pool';
 export const AS_USER_SCRIPT =
   'if [ "$(id -u)" = 0 ]; then exec su -l -- "$1"; else exec sudo -n -i -u "$1"; fi';
 const TERM = 'xterm-256color';
+const READ_BUFFER = 64 * 1024;
 
 interface Session {
   info: TerminalInfo;
@@ -84,6 +85,11 @@ export class TerminalService {
       exit: null,
       ended: null,
     };
+    // ssh2 buffers up to 2 MiB per channel before it stops granting the remote more window. A
+    // smaller buffer means less output already in flight when the viewer falls behind — which is
+    // what a Ctrl-C during a flood has to wait for.
+    const state = (channel as unknown as { _readableState?: { highWaterMark: number } })._readableState;
+    if (state) state.highWaterMark = READ_BUFFER;
     // Nothing flows until a viewer attaches: the remote side waits in its SSH window meanwhile.
     channel.pause();
     const onData = (buf: Buffer): void => {
