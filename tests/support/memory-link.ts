@@ -3,56 +3,21 @@
 import type { CallContext, Dispatcher } from '../../src/main/api/dispatcher';
 import { ApiSession, type StreamFactories } from '../../src/main/api/session';
 import { buildBridgeApi, toApi, type Api } from '../../src/shared/api/client';
-import type { ApiErrorShape, Envelope } from '../../src/shared/api/errors';
-import type { ClientMessage, ClientTransport, ServerMessage } from '../../src/shared/api/protocol';
+import { createClientPeer } from '../../src/shared/api/peer';
+import type { ServerMessage } from '../../src/shared/api/protocol';
 
 export function memoryLink(
   dispatcher: Dispatcher,
   streams: StreamFactories,
   ctx: CallContext = { actor: 'tester@link' },
 ): { api: Api; session: ApiSession } {
-  let nextId = 1;
-  const pending = new Map<number, (env: Envelope<unknown>) => void>();
-  const subs = new Map<
-    number,
-    { onBatch: (items: unknown[], bytes: number) => void; onEnd: (e?: ApiErrorShape) => void }
-  >();
-  const session = new ApiSession(dispatcher, streams, ctx, (msg: ServerMessage) => {
+  const hop = <T>(msg: T, deliver: (m: T) => void): void => {
     const wire = JSON.stringify(msg);
-    setImmediate(() => {
-      const m = JSON.parse(wire) as ServerMessage;
-      if (m.t === 'result') {
-        pending.get(m.id)?.(m.env);
-        pending.delete(m.id);
-      } else if (m.t === 'batch') subs.get(m.sub)?.onBatch(m.items, m.bytes);
-      else {
-        subs.get(m.sub)?.onEnd(m.error);
-        subs.delete(m.sub);
-      }
-    });
-  });
-  const send = (msg: ClientMessage): void => {
-    const wire = JSON.stringify(msg);
-    setImmediate(() => session.handle(JSON.parse(wire)));
+    setImmediate(() => deliver(JSON.parse(wire) as T));
   };
-  const transport: ClientTransport = {
-    call: (name, input) =>
-      new Promise((resolve) => {
-        const id = nextId++;
-        pending.set(id, resolve);
-        send({ t: 'call', id, name, input });
-      }),
-    subscribe: (name, params, onBatch, onEnd) => {
-      const sub = nextId++;
-      subs.set(sub, { onBatch, onEnd });
-      send({ t: 'sub', sub, name, params });
-      return sub;
-    },
-    unsubscribe: (sub) => {
-      subs.delete(sub);
-      send({ t: 'unsub', sub });
-    },
-    ack: (sub, bytes) => send({ t: 'ack', sub, bytes }),
-  };
-  return { api: toApi(buildBridgeApi(transport)), session };
+  const peer = createClientPeer((msg) => hop(msg, (m) => session.handle(m)));
+  const session: ApiSession = new ApiSession(dispatcher, streams, ctx, (msg: ServerMessage) =>
+    hop(msg, (m) => peer.receive(m)),
+  );
+  return { api: toApi(buildBridgeApi(peer.transport)), session };
 }
