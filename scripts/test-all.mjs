@@ -35,6 +35,13 @@ function check(label, args) {
   });
 }
 
+/** A suite's JSON report, or null (and one failure counted) when it crashed before writing one. */
+function readReport(suite, out, seconds) {
+  if (fs.existsSync(out)) return JSON.parse(fs.readFileSync(out, 'utf8'));
+  rows.push({ suite, passed: 0, failed: 1, skipped: 0, seconds, note: 'no report (crashed)' });
+  return null;
+}
+
 function vitest(project) {
   const out = path.join(results, `${project}.json`);
   fs.rmSync(out, { force: true });
@@ -47,18 +54,8 @@ function vitest(project) {
     '--reporter=json',
     `--outputFile.json=${out}`,
   ]);
-  if (!fs.existsSync(out)) {
-    rows.push({
-      suite: project,
-      passed: 0,
-      failed: 1,
-      skipped: 0,
-      seconds: r.seconds,
-      note: 'no report (crashed)',
-    });
-    return;
-  }
-  const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+  const j = readReport(project, out, r.seconds);
+  if (!j) return;
   // A file that fails to load has no tests but a failed suite: count it.
   const brokenFiles = j.testResults.filter(
     (f) => f.status === 'failed' && f.assertionResults.length === 0,
@@ -81,18 +78,8 @@ function playwright() {
   const out = path.join(results, 'e2e.json');
   fs.rmSync(out, { force: true });
   const r = run('playwright e2e', [bin('@playwright/test', 'cli.js'), 'test']);
-  if (!fs.existsSync(out)) {
-    rows.push({
-      suite: 'e2e',
-      passed: 0,
-      failed: 1,
-      skipped: 0,
-      seconds: r.seconds,
-      note: 'no report (crashed)',
-    });
-    return;
-  }
-  const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+  const j = readReport('e2e', out, r.seconds);
+  if (!j) return;
   const walk = (suite) => {
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests ?? []) {

@@ -1,13 +1,9 @@
 // SSH figures against the lab (needs root): connection setup, fresh and pooled, and 20 hosts at
 // once — each against native OpenSSH doing the same work in the same run.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createApp } from '../../src/main/app/compose';
 import { defaultConfig } from '../../tests/lab/config';
 import { labDown, labUp } from '../../tests/lab/lab';
 import type { LabHost } from '../../tests/lab/types';
+import { benchApp, runNativeSsh } from './lab-support';
 
 export interface BenchRow {
   metric: string;
@@ -20,33 +16,6 @@ export interface BenchRow {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
 
-function nativeSsh(h: LabHost, knownHosts: string): Promise<number> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      'ssh',
-      [
-        '-o',
-        `UserKnownHostsFile=${knownHosts}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-i',
-        h.user.keyFile,
-        `${h.user.user}@${h.address}`,
-        'true',
-      ],
-      { stdio: 'ignore' },
-    );
-    p.on('exit', (code) =>
-      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`ssh exited ${code}`)),
-    );
-  });
-}
-
 export async function sshBench(): Promise<BenchRow[]> {
   if (process.getuid?.() !== 0) {
     return [
@@ -54,17 +23,8 @@ export async function sshBench(): Promise<BenchRow[]> {
     ];
   }
   const lab = await labUp({ ...defaultConfig(), sshHosts: 21, containers: 0, docker: false }, () => {});
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labdeck-bench-ssh-'));
-  const knownHosts = path.join(dir, 'known_hosts');
   const direct = lab.hosts.filter((h) => h.kind === 'ssh' && !h.jump).slice(0, 20);
-  fs.writeFileSync(knownHosts, lab.hosts.map((h) => `${h.address} ${h.hostKey}`).join('\n') + '\n');
-  const app = createApp({
-    dataDir: dir,
-    migrationsFolder: path.resolve(__dirname, '../../drizzle'),
-    mode: 'browser',
-    version: 'bench',
-    knownHostsFiles: [knownHosts],
-  });
+  const { app, knownHosts } = benchApp(lab.hosts);
   const ctx = { actor: 'bench' };
   const add = async (h: LabHost, name: string): Promise<number> => {
     const env = await app.dispatcher.dispatch(
@@ -96,7 +56,7 @@ export async function sshBench(): Promise<BenchRow[]> {
       pooled.push(performance.now() - t0);
     }
     const native: number[] = [];
-    for (let i = 0; i < 10; i++) native.push(await nativeSsh(h1, knownHosts));
+    for (let i = 0; i < 10; i++) native.push(await runNativeSsh(h1, knownHosts, 'true'));
 
     // 20 hosts at once.
     const ids = await Promise.all(direct.map((h, i) => add(h, `many-${i}`)));
@@ -106,7 +66,7 @@ export async function sshBench(): Promise<BenchRow[]> {
     const all = performance.now() - t0;
     const rssDelta = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
     t0 = performance.now();
-    await Promise.all(direct.map((h) => nativeSsh(h, knownHosts)));
+    await Promise.all(direct.map((h) => runNativeSsh(h, knownHosts, 'true')));
     const allNative = performance.now() - t0;
     return [
       {

@@ -6,11 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Terminal } from '@xterm/headless';
-import { createApp } from '../../src/main/app/compose';
 import { defaultConfig } from '../../tests/lab/config';
 import { labDown, labUp } from '../../tests/lab/lab';
 import { memoryLink } from '../../tests/support/memory-link';
 import { openTerminal } from '../../tests/support/terminal-client';
+import type { LabHost } from '../../tests/lab/types';
+import { benchApp, nativeSshArgs, runNativeSsh } from './lab-support';
 import type { BenchRow } from './ssh';
 
 const SIZE = 100 * 1024 * 1024;
@@ -49,58 +50,10 @@ async function directXterm(file: string): Promise<number> {
   return s;
 }
 
-function nativeCat(
-  user: string,
-  key: string,
-  address: string,
-  knownHosts: string,
-  file: string,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const p = spawn(
-      'ssh',
-      [
-        '-tt',
-        '-o',
-        `UserKnownHostsFile=${knownHosts}`,
-        '-o',
-        'BatchMode=yes',
-        '-i',
-        key,
-        `${user}@${address}`,
-        `cat ${file}`,
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'ignore'],
-      },
-    );
-    p.on('exit', (c) =>
-      c === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`ssh exit ${c}`)),
-    );
-  });
-}
-
 /** Native ssh echo round trip: type one character, wait for it to come back. */
-function nativeEcho(
-  user: string,
-  key: string,
-  address: string,
-  knownHosts: string,
-  n: number,
-): Promise<number[]> {
+function nativeEcho(h: LabHost, knownHosts: string, n: number): Promise<number[]> {
   return new Promise((resolve) => {
-    const p = spawn('ssh', [
-      '-tt',
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'BatchMode=yes',
-      '-i',
-      key,
-      `${user}@${address}`,
-      'cat > /dev/null',
-    ]);
+    const p = spawn('ssh', nativeSshArgs(h, knownHosts, 'cat > /dev/null', true));
     const times: number[] = [];
     let t0 = 0;
     let waiting = '';
@@ -139,16 +92,7 @@ export async function terminalBench(): Promise<BenchRow[]> {
   const file = makeFile();
   const lab = await labUp({ ...defaultConfig(), sshHosts: 2, containers: 0, docker: false }, () => {});
   const h1 = lab.hosts.find((h) => h.name === 'h1')!;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labdeck-bench-term-'));
-  const knownHosts = path.join(dir, 'known_hosts');
-  fs.writeFileSync(knownHosts, `${h1.address} ${h1.hostKey}\n`);
-  const app = createApp({
-    dataDir: dir,
-    migrationsFolder: path.resolve(__dirname, '../../drizzle'),
-    mode: 'browser',
-    version: 'bench',
-    knownHostsFiles: [knownHosts],
-  });
+  const { app, knownHosts } = benchApp([h1]);
   const { api, session } = memoryLink(app.dispatcher, app.streams);
   const rows: BenchRow[] = [];
   try {
@@ -179,7 +123,7 @@ export async function terminalBench(): Promise<BenchRow[]> {
     await finished;
     const ours = (performance.now() - t0) / 1000;
     const direct = await directXterm(file);
-    const native = await nativeCat(h1.user.user, h1.user.keyFile, h1.address, knownHosts, file);
+    const native = (await runNativeSsh(h1, knownHosts, `cat ${file}`, true)) / 1000;
     const mbps = (s: number): string => `${(100 / s).toFixed(1)} MB/s`;
     rows.push({
       metric: 'terminal: cat 100 MB into headless xterm (pipeline)',
@@ -242,7 +186,7 @@ export async function terminalBench(): Promise<BenchRow[]> {
       echo.push(performance.now() - e0);
     }
     await t.type('\x03');
-    const nat = await nativeEcho(h1.user.user, h1.user.keyFile, h1.address, knownHosts, 200);
+    const nat = await nativeEcho(h1, knownHosts, 200);
     rows.push({
       metric: 'terminal: keystroke echo p50',
       ours: ms(pct(echo, 0.5)),
