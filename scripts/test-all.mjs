@@ -65,10 +65,14 @@ function vitest(project) {
       if (t.status === 'skipped' || t.status === 'pending') skipped.push(`${project}: ${t.fullName}`);
     }
   }
+  const failed = j.numFailedTests + brokenFiles;
+  // A global setup that throws leaves no failed test behind but a non-zero exit: count it.
+  const setupFailed = r.status !== 0 && failed === 0 ? 1 : 0;
   rows.push({
     suite: project,
     passed: j.numPassedTests,
-    failed: j.numFailedTests + brokenFiles,
+    failed: failed + setupFailed,
+    ...(setupFailed ? { note: `exited ${r.status} with no failed test: setup or unhandled error, see above` } : {}),
     skipped: j.numPendingTests + j.numTodoTests,
     seconds: r.seconds,
   });
@@ -94,10 +98,13 @@ function playwright() {
   for (const s of j.suites ?? []) walk(s);
   const st = j.stats ?? {};
   const errors = (j.errors ?? []).length;
+  const failed = (st.unexpected ?? 0) + errors;
+  const setupFailed = r.status !== 0 && failed === 0 ? 1 : 0;
   rows.push({
     suite: 'e2e',
     passed: (st.expected ?? 0) + (st.flaky ?? 0),
-    failed: (st.unexpected ?? 0) + errors,
+    failed: failed + setupFailed,
+    ...(setupFailed ? { note: `exited ${r.status} with no failed test, see above` } : {}),
     skipped: st.skipped ?? 0,
     seconds: r.seconds,
   });

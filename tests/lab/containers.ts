@@ -138,8 +138,20 @@ export function destroyClone(name: string): void {
   if (fs.existsSync(path.join(LXC, name))) fs.rmSync(path.join(LXC, name), { recursive: true, force: true });
 }
 
+/** Whether lxcfs answers at its mountpoint: a FUSE mount whose daemon died stays mounted but every access fails ENOTCONN. */
+function lxcfsAnswers(): boolean {
+  try {
+    fs.statSync('/var/lib/lxcfs/proc/meminfo');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function ensureLxcfs(): boolean {
-  if (attempt('mountpoint', ['-q', '/var/lib/lxcfs'])) return false;
+  if (lxcfsAnswers()) return false;
+  // Left behind by an lxcfs that was killed (a machine reused between runs): detach it before mounting afresh.
+  stopLxcfs();
   fs.mkdirSync('/var/lib/lxcfs', { recursive: true });
   run('sh', ['-c', 'lxcfs /var/lib/lxcfs >/run/labdeck-lab/lxcfs.log 2>&1 &']);
   for (let i = 0; i < 100 && !attempt('mountpoint', ['-q', '/var/lib/lxcfs']); i++) run('sleep', ['0.05']);
