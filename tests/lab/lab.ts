@@ -32,6 +32,7 @@ import { addNamespaceHost, ensureBridge, labNamespaces, removeBridge, removeName
 import { preflight } from './preflight';
 import { attempt, nsExec } from './sh';
 import { hostKeyInfo, startSshd, stopSshd, waitForSsh, writeSshdConfig } from './sshd';
+import { killLeftovers, unmountLeftovers } from './sweep';
 import type { LabDescription, LabHost, LabLogin } from './types';
 
 export type Log = (line: string) => void;
@@ -46,7 +47,10 @@ export async function labUp(
 ): Promise<LabDescription> {
   const t0 = Date.now();
   preflight({ docker: config.docker, containers: config.containers > 0 });
-  labDown(config, () => {}); // whatever an interrupted run left behind
+  labDown(config, (line) => {
+    // Only what an interrupted or killed run left behind is worth saying.
+    if (/killed|detached/.test(line)) log(line);
+  });
   fs.mkdirSync(PATHS.run, { recursive: true, mode: 0o755 });
   const gw = gateway(config);
   const keys = ensureClientKeys();
@@ -221,11 +225,23 @@ export function labDown(config: LabConfig = defaultConfig(), log: Log = console.
   step('LXC clones', () => labClones().forEach(destroyClone));
   step('dockerd', stopDockerd);
   step('sshd', () => labNamespaces().forEach((ns) => stopSshd(ns.slice(NAMES.nsPrefix.length))));
-  step('namespaces', () => labNamespaces().forEach(removeNamespace));
   step('apt-cacher-ng', stopAcng);
   if (extras.startedLxcfs) step('lxcfs', stopLxcfs);
+  // Whatever did not stop when asked, or outlived a killed run (shims, container payloads, daemons).
+  step('leftover processes', () => {
+    const killed = killLeftovers();
+    if (killed.length > 0) {
+      log(`[lab] down: killed ${killed.length} leftover lab process(es): ${killed.join('; ')}`);
+      labClones().forEach(destroyClone);
+    }
+  });
+  step('namespaces', () => labNamespaces().forEach(removeNamespace));
   step('bridge', () => removeBridge(config.bridge));
   step('accounts', removeAccounts);
+  step('mounts', () => {
+    const detached = unmountLeftovers();
+    if (detached > 0) log(`[lab] down: detached ${detached} leftover mount(s)`);
+  });
   fs.rmSync(PATHS.run, { recursive: true, force: true });
   const seconds = (Date.now() - t0) / 1000;
   log(`[lab] down in ${seconds.toFixed(1)} s`);
