@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import type { Host } from '../../src/shared/api/domain';
 import { shCommand } from '../../src/main/services/ssh/quote';
 import { HOSTILE } from '../support/hostile-strings';
-import { Faults, readState } from '../lab/faults';
+import { Faults, LatencyProxy, readState } from '../lab/faults';
 import type { LabHost } from '../lab/types';
 import { dataFile, harness, labHostInput, type Harness } from '../support/app-harness';
 
@@ -219,6 +219,54 @@ describe('jump hosts and channels', () => {
     expect(results.every((r) => r.code === 0)).toBe(true);
     expect(h.app.pool.channelCount(host.id)).toBe(0);
     expect(h.app.pool.state(host.id).connections).toBeGreaterThanOrEqual(2);
+  });
+
+  it('queues what does not fit in 4 connections x 8 channels, and every command still runs', async () => {
+    const h1 = labHost('h1');
+    const host = await addTrusted('queue-h1', h1, labHostInput(h1, h1.user));
+    const n = 50; // more than the 32 channels the pool opens on one host
+    let peak = 0;
+    const off = ((): (() => void) => {
+      const onState = (st: { hostId: number; channels: number }): void => {
+        if (st.hostId === host.id) peak = Math.max(peak, st.channels);
+      };
+      h.app.pool.events.on('state', onState);
+      return () => h.app.pool.events.off('state', onState);
+    })();
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => h.app.pool.exec(host.id, shCommand(['sh', '-c', `sleep 0.3; echo ${i}`]))),
+    );
+    off();
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: n }, (_, i) => String(i)));
+    expect(peak).toBe(32);
+    expect(h.app.pool.state(host.id).connections).toBe(4);
+    expect(h.app.pool.channelCount(host.id)).toBe(0);
+  });
+
+  it('a connection that completes after Disconnect is closed, not kept', async () => {
+    const h1 = labHost('h1');
+    const proxy = new LatencyProxy({ host: h1.address, port: 22 }, 0);
+    const port = await proxy.start();
+    try {
+      const host = await h.call('hosts.add', {
+        ...labHostInput(h1, h1.user),
+        name: 'slow-h1',
+        address: '127.0.0.1',
+        port,
+      });
+      expect((await h.fail('hosts.connect', { id: host.id })).code).toBe('HOSTKEY_UNKNOWN');
+      await h.call('hosts.trustKey', { id: host.id, fingerprint: h1.fingerprint });
+      proxy.delayMs = 150; // the handshake now takes about a second
+      const connecting = h.fail('hosts.connect', { id: host.id });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(h.app.pool.state(host.id).state).toBe('connecting');
+      expect((await h.call('hosts.disconnect', { id: host.id })).state).toBe('idle');
+      expect((await connecting).code).toBe('CONNECTION_LOST');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(h.app.pool.state(host.id)).toMatchObject({ state: 'idle', connections: 0, channels: 0 });
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('passes hostile arguments through the real remote shell unchanged', async () => {

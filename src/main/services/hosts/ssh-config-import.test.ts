@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
 import { previewImport, type ImportContext } from './ssh-config-import';
 
 const HOME = '/home/alice';
@@ -117,5 +119,54 @@ describe('~/.ssh/config import preview', () => {
     expect(skipped('orphan')).toMatch(/neither in this file nor in Labdeck/);
     expect(skipped('Bad_Name!')).toMatch(/pattern|not allowed/);
     expect(p.add.map((d) => d.name).sort()).toEqual(['bastion', 'ct-web', 'gpu1']);
+  });
+});
+
+describe('~/.ssh/config import of untrusted or unusual text', () => {
+  const preview = (text: string, existing: string[] = []) => previewImport(text, 'pasted', ctx(existing));
+
+  it('never runs a Match exec command from the pasted text', () => {
+    const marker = path.join(os.tmpdir(), `labdeck-match-exec-${process.pid}-${Date.now()}`);
+    const p = preview(`Match exec "touch ${marker}"\n  User pwned\n\nHost web\n  HostName 10.0.0.5\n`);
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(p.add).toEqual([expect.objectContaining({ name: 'web', address: '10.0.0.5', user: 'alice' })]);
+  });
+
+  it('reads keywords in any case, as OpenSSH does', () => {
+    const p = preview(
+      'Host j\n  hostname 10.0.0.1\n\nhost web\n  HOSTNAME 10.0.0.5\n  user deploy\n  port 2200\n' +
+        '  identityfile ~/.ssh/id_ed25519\n  proxyjump j\n\nHost old\n  proxycommand nc %h %p\n',
+    );
+    expect(p.add.find((d) => d.name === 'web')).toEqual({
+      name: 'web',
+      address: '10.0.0.5',
+      port: 2200,
+      user: 'deploy',
+      keyPath: `${HOME}/.ssh/id_ed25519`,
+      authMethod: 'key',
+      jumpHostName: 'j',
+    });
+    expect(p.skip.find((s) => s.alias === 'old')?.reason).toMatch(/ProxyCommand/);
+  });
+
+  it('orders a chain of jump hosts (a through b through c) so each comes before its users', () => {
+    const p = preview(
+      'Host a\n  HostName 10.0.0.1\n  ProxyJump b\n\nHost b\n  HostName 10.0.0.2\n  ProxyJump c\n\nHost c\n  HostName 10.0.0.3\n',
+    );
+    expect(p.add.map((d) => d.name)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('skips jump hosts that loop, and hosts whose chain reaches a skipped host', () => {
+    const p = preview(
+      'Host x\n  HostName 10.0.0.1\n  ProxyJump y\n\nHost y\n  HostName 10.0.0.2\n  ProxyJump x\n\n' +
+        'Host u\n  HostName 10.0.0.3\n  ProxyJump v\n\nHost v\n  HostName 10.0.0.4\n  ProxyJump w\n\n' +
+        'Host w\n  ProxyCommand nc %h %p\n',
+    );
+    expect(p.add).toEqual([]);
+    const reason = (n: string) => p.skip.find((s) => s.alias === n)?.reason;
+    expect(reason('x')).toMatch(/loop/);
+    expect(reason('y')).toMatch(/loop/);
+    expect(reason('v')).toMatch(/"w" is skipped/);
+    expect(reason('u')).toMatch(/"w" is skipped/);
   });
 });

@@ -94,10 +94,12 @@ export function previewImport(text: string, source: string, ctx: ImportContext):
       skip.push({ alias, reason: 'a pattern that applies to many hosts, not a host' });
       continue;
     }
-    const c = config.compute(alias) as Record<string, unknown>;
-    const address = first(c['HostName'] ?? c['Hostname']) ?? alias;
-    const user = first(c['User']) ?? ctx.localUser;
-    const port = Number(first(c['Port']) ?? 22);
+    // Keywords are case-insensitive in OpenSSH (keys come back lower-cased), and `Match exec`
+    // would run a command from the pasted text on this machine: never evaluated here.
+    const c = config.compute(alias, { ignoreCase: true, matchExec: false }) as Record<string, unknown>;
+    const address = first(c['hostname']) ?? alias;
+    const user = first(c['user']) ?? ctx.localUser;
+    const port = Number(first(c['port']) ?? 22);
     const why = (reason: string): void => void skip.push({ alias, reason });
     if (!hostNameSchema.safeParse(alias).success) {
       why('the name is not allowed in Labdeck (letters, digits, ".", "_", "-")');
@@ -116,15 +118,15 @@ export function previewImport(text: string, source: string, ctx: ImportContext):
       continue;
     }
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      why(`Port "${String(first(c['Port']))}" is not a port number`);
+      why(`Port "${String(first(c['port']))}" is not a port number`);
       continue;
     }
-    if (c['ProxyCommand']) {
+    if (c['proxycommand']) {
       why('uses ProxyCommand, which Labdeck does not run; use ProxyJump instead');
       continue;
     }
     let jumpHostName: string | null = null;
-    const proxyJump = first(c['ProxyJump']);
+    const proxyJump = first(c['proxyjump']);
     if (proxyJump && proxyJump.toLowerCase() !== 'none') {
       if (proxyJump.includes(',')) {
         why('a multi-hop ProxyJump chain; add each hop as a host with its own jump host');
@@ -139,10 +141,10 @@ export function previewImport(text: string, source: string, ctx: ImportContext):
     }
     // Several IdentityFile lines: ssh tries each; Labdeck keeps the first that exists here.
     const identities = (
-      (Array.isArray(c['IdentityFile'])
-        ? c['IdentityFile']
-        : c['IdentityFile']
-          ? [c['IdentityFile']]
+      (Array.isArray(c['identityfile'])
+        ? c['identityfile']
+        : c['identityfile']
+          ? [c['identityfile']]
           : []) as string[]
     ).map((p) => expand(p.replace(/%d/g, ctx.home).replace(/%u/g, ctx.localUser), ctx.home));
     const keyPath = identities.find((p) => ctx.fileExists(p)) ?? identities[0] ?? null;
@@ -157,14 +159,42 @@ export function previewImport(text: string, source: string, ctx: ImportContext):
     });
     planned.add(alias);
   }
-  // A jump host that was itself skipped cannot be used.
-  const usable = add.filter(
-    (d) => !d.jumpHostName || planned.has(d.jumpHostName) || ctx.existing.has(d.jumpHostName),
-  );
-  for (const d of add.filter((x) => !usable.includes(x))) {
-    skip.push({ alias: d.name, reason: `its jump host "${d.jumpHostName}" is skipped` });
+  // A jump host that was itself skipped cannot be used, nor can a chain that loops back.
+  const byName = new Map(add.map((d) => [d.name, d]));
+  const verdict = (d: HostDraft): string | null => {
+    const seen = new Set([d.name]);
+    for (let hop = d.jumpHostName; hop; hop = byName.get(hop)?.jumpHostName ?? null) {
+      if (seen.has(hop)) return 'its jump hosts form a loop (ProxyJump leads back to it)';
+      seen.add(hop);
+      if (!planned.has(hop) && !ctx.existing.has(hop)) return `its jump host "${hop}" is skipped`;
+      if (!byName.has(hop)) break; // already in Labdeck
+    }
+    return null;
+  };
+  const usable: HostDraft[] = [];
+  for (const d of add) {
+    const reason = verdict(d);
+    if (reason) skip.push({ alias: d.name, reason });
+    else usable.push(d);
   }
-  // Jump hosts first, so the import can resolve them in order.
-  usable.sort((a, b) => Number(!!a.jumpHostName) - Number(!!b.jumpHostName));
-  return { source, add: usable, skip };
+  return { source, add: jumpHostsFirst(usable), skip };
+}
+
+/** Orders drafts so each jump host comes before the hosts that go through it (chains too), keeping file order otherwise. */
+export function jumpHostsFirst(drafts: HostDraft[]): HostDraft[] {
+  const byName = new Map(drafts.map((d) => [d.name, d]));
+  const out: HostDraft[] = [];
+  const placed = new Set<string>();
+  const visiting = new Set<string>();
+  const place = (d: HostDraft): void => {
+    if (placed.has(d.name) || visiting.has(d.name)) return; // a cycle is refused on import
+    visiting.add(d.name);
+    const jump = d.jumpHostName ? byName.get(d.jumpHostName) : undefined;
+    if (jump) place(jump);
+    visiting.delete(d.name);
+    placed.add(d.name);
+    out.push(d);
+  };
+  drafts.forEach(place);
+  return out;
 }

@@ -66,3 +66,32 @@ export function mapSshError(err: unknown, where: string): ApiError {
   }
   return new ApiError('HOST_UNREACHABLE', `Could not connect to ${where}: ${msg}`);
 }
+
+/** A failure to open a channel on a connection that is up (sshd's MaxSessions, a refused forward). */
+export function mapChannelError(err: unknown, where: string): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as Ssh2Error & { reason?: unknown };
+  const msg = e?.message ?? String(err);
+  if (e && 'reason' in e) {
+    return new ApiError(
+      'UNAVAILABLE',
+      `${where} refused to open another channel (${msg.replace(/^\(SSH\) /, '')}). Too many sessions may be open on it (sshd's MaxSessions): close some terminals and try again.`,
+    );
+  }
+  if (/No response from server|Not connected/i.test(msg)) {
+    return new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the channel opened. Try again.`);
+  }
+  return mapSshError(err, where);
+}
+
+/** The file on the host that holds a host key of this type, for the user to compare fingerprints. */
+export function hostKeyFile(keyType: string): string {
+  const kind = keyType.startsWith('ecdsa-')
+    ? 'ecdsa'
+    : keyType === 'ssh-dss'
+      ? 'dsa'
+      : /rsa/.test(keyType)
+        ? 'rsa'
+        : keyType.replace(/^ssh-/, '').replace(/@.*$/, '');
+  return `/etc/ssh/ssh_host_${kind}_key.pub`;
+}

@@ -11,7 +11,7 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { ConnectionState, HostState } from '../../../shared/api/domain';
 import { ApiError } from '../../../shared/api/errors';
 import type { HostKeyTrust } from './host-keys';
-import { mapSshError } from './ssh-errors';
+import { hostKeyFile, mapChannelError, mapSshError } from './ssh-errors';
 
 export type AuthMaterial =
   | { method: 'key'; keyPath: string; passphrase?: string | undefined }
@@ -69,6 +69,7 @@ interface Conn {
   closed: boolean;
   /** The jump host channel this connection runs through. */
   jumpLease: Lease | null;
+  sock: Duplex | null;
   /** Why it closed, when ssh2 said (keepalive timeout, reset). */
   lostReason?: ApiError;
 }
@@ -89,6 +90,12 @@ class HostConnection {
   private wanted = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
+  /** Bumped by disconnect(): a connection that finishes opening after it is closed at once. */
+  private generation = 0;
+  /** After sshd refused an extra connection, wait for a free channel instead of dialling again. */
+  private noExtraUntil = 0;
+  /** "name (user@address:port)" once known, for messages. */
+  label: string | null = null;
   state: HostState;
 
   constructor(
@@ -139,6 +146,7 @@ class HostConnection {
 
   disconnect(): HostState {
     this.wanted = false;
+    this.generation++;
     this.cancelRetry();
     for (const c of this.conns) this.endConn(c);
     this.conns = [];
@@ -161,9 +169,17 @@ class HostConnection {
         if (this.liveConns().length === 0) throw this.lastError();
         continue;
       }
-      if (this.liveConns().length < o.maxConnectionsPerHost) {
-        await this.openConn();
-        continue;
+      const live = this.liveConns().length;
+      if (live === 0 || (live < o.maxConnectionsPerHost && Date.now() >= this.noExtraUntil)) {
+        try {
+          await this.openConn();
+          continue;
+        } catch (err) {
+          if (this.liveConns().length === 0) throw err;
+          // sshd (MaxStartups, a firewall) refused one more connection: share the ones we have.
+          this.noExtraUntil = Date.now() + 30_000;
+          this.pool.log(`[ssh] host #${this.hostId}: no extra connection (${(err as Error).message}); queueing`);
+        }
       }
       // Every connection is full: wait for a channel to come back.
       const conn = await new Promise<Conn>((resolve) => this.waiters.push(resolve));
@@ -198,8 +214,14 @@ class HostConnection {
   private openConn(): Promise<Conn> {
     if (this.opening) return this.opening;
     if (this.liveConns().length === 0) this.setState('connecting');
+    const generation = this.generation;
     this.opening = this.dial()
       .then((conn) => {
+        if (generation !== this.generation) {
+          // Disconnected (or edited, or removed) while this was opening: it is not wanted.
+          this.endConn(conn);
+          throw new ApiError('CONNECTION_LOST', 'The host was disconnected while the connection was opening.');
+        }
         this.conns.push(conn);
         this.attempt = 0;
         this.setState('online');
@@ -207,7 +229,7 @@ class HostConnection {
       })
       .catch((err: unknown) => {
         const e = err instanceof ApiError ? err : mapSshError(err, this.hostId.toString());
-        if (this.liveConns().length === 0) this.failed(e);
+        if (generation === this.generation && this.liveConns().length === 0) this.failed(e);
         throw e;
       })
       .finally(() => {
@@ -219,6 +241,9 @@ class HostConnection {
   private async dial(): Promise<Conn> {
     const target = await this.pool.resolve(this.hostId);
     const where = `${target.name} (${target.user}@${target.address}:${target.port})`;
+    this.label = where;
+    // Credentials first: a missing secret or unreadable key must not open a channel on the jump host.
+    const auth = await authConfig(target, where);
     let sock: Duplex | undefined;
     let jumpLease: Lease | null = null;
     if (target.jumpHostId !== null) {
@@ -249,13 +274,8 @@ class HostConnection {
       keepaliveCountMax: this.pool.options.keepaliveCountMax,
       tryKeyboard: false,
       ...(sock ? { sock } : {}),
+      ...auth,
     };
-    try {
-      Object.assign(config, await authConfig(target, where));
-    } catch (err) {
-      jumpLease?.release();
-      throw err;
-    }
     let keyError: ApiError | null = null;
     config.hostVerifier = (key: Buffer): boolean => {
       const verdict = this.pool.trust.check(target.hostId, target.address, target.port, key);
@@ -264,7 +284,7 @@ class HostConnection {
         verdict.code === 'HOSTKEY_UNKNOWN'
           ? new ApiError(
               'HOSTKEY_UNKNOWN',
-              `${where} presented a host key Labdeck has not seen before: ${verdict.presented.fingerprint}. Compare it with the host's real key (ssh-keygen -lf /etc/ssh/ssh_host_${verdict.presented.keyType.replace(/^ssh-/, '')}_key.pub on the host) and trust it if it matches.`,
+              `${where} presented a host key Labdeck has not seen before: ${verdict.presented.fingerprint}. Compare it with the host's real key (ssh-keygen -lf ${hostKeyFile(verdict.presented.keyType)} on the host) and trust it if it matches.`,
               undefined,
               { presentedFingerprint: verdict.presented.fingerprint, keyType: verdict.presented.keyType },
             )
@@ -278,7 +298,7 @@ class HostConnection {
     };
 
     const client = new Client();
-    const conn: Conn = { client, channels: 0, closed: false, jumpLease };
+    const conn: Conn = { client, channels: 0, closed: false, jumpLease, sock: sock ?? null };
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       client.once('ready', () => {
@@ -318,6 +338,8 @@ class HostConnection {
   private onClosed(conn: Conn): void {
     if (conn.closed) return;
     conn.closed = true;
+    // Close the forwarded channel on the jump host too, whatever path ended this connection.
+    conn.sock?.destroy();
     conn.jumpLease?.release();
     this.conns = this.conns.filter((c) => c !== conn);
     // Wake waiters so they re-evaluate (they will open a new connection or fail).
@@ -477,58 +499,68 @@ export class SshPool {
   ): Promise<ExecResult> {
     const lease = await this.acquire(hostId);
     const max = opts.maxBytes ?? 16 * 1024 * 1024;
-    try {
-      return await new Promise<ExecResult>((resolve, reject) => {
-        lease.client.exec(command, (err, stream) => {
-          if (err) return reject(mapSshError(err, `host #${hostId}`));
-          const out: Buffer[] = [];
-          const errOut: Buffer[] = [];
-          let outLen = 0;
-          let errLen = 0;
-          let timer: NodeJS.Timeout | null = null;
-          if (opts.timeoutMs) {
-            timer = setTimeout(() => {
-              stream.close();
-              reject(new ApiError('TIMEOUT', `The command did not finish within ${opts.timeoutMs} ms.`));
-            }, opts.timeoutMs);
+    const where = this.hosts.get(hostId)?.label ?? `host #${hostId}`;
+    // The channel's slot is counted back when sshd has closed it (its 'close'), not when we give
+    // up on it: sshd frees a session only then, and MaxSessions counts it until it does.
+    return new Promise<ExecResult>((resolve, reject) => {
+      const onOpen = (err: Error | undefined, stream: ClientChannel): void => {
+        if (err) {
+          lease.release();
+          reject(mapChannelError(err, where));
+          return;
+        }
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let outLen = 0;
+        let errLen = 0;
+        let timedOut = false;
+        let timer: NodeJS.Timeout | null = null;
+        if (opts.timeoutMs) {
+          timer = setTimeout(() => {
+            timedOut = true;
+            stream.close();
+            reject(new ApiError('TIMEOUT', `The command on ${where} did not finish within ${opts.timeoutMs} ms.`));
+          }, opts.timeoutMs);
+        }
+        stream.on('data', (d: Buffer) => {
+          if (outLen < max) out.push(d);
+          outLen += d.length;
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          if (errLen < max) errOut.push(d);
+          errLen += d.length;
+        });
+        let code: number | null = null;
+        let signal: string | null = null;
+        stream.on('exit', (c: number | null, s?: string) => {
+          code = c;
+          signal = s ?? null;
+        });
+        stream.on('close', () => {
+          lease.release();
+          if (timer) clearTimeout(timer);
+          if (timedOut) return;
+          if (code === null && signal === null) {
+            reject(
+              new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the command finished.`),
+            );
+            return;
           }
-          stream.on('data', (d: Buffer) => {
-            if (outLen < max) out.push(d);
-            outLen += d.length;
-          });
-          stream.stderr.on('data', (d: Buffer) => {
-            if (errLen < max) errOut.push(d);
-            errLen += d.length;
-          });
-          let code: number | null = null;
-          let signal: string | null = null;
-          stream.on('exit', (c: number | null, s?: string) => {
-            code = c;
-            signal = s ?? null;
-          });
-          stream.on('close', () => {
-            if (timer) clearTimeout(timer);
-            if (code === null && signal === null) {
-              reject(
-                new ApiError(
-                  'CONNECTION_LOST',
-                  `The connection to host #${hostId} ended before the command finished.`,
-                ),
-              );
-              return;
-            }
-            resolve({
-              code,
-              signal,
-              stdout: Buffer.concat(out).toString('utf8'),
-              stderr: Buffer.concat(errOut).toString('utf8'),
-            });
+          resolve({
+            code,
+            signal,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(errOut).toString('utf8'),
           });
         });
-      });
-    } finally {
-      lease.release();
-    }
+      };
+      try {
+        lease.client.exec(command, onOpen);
+      } catch (err) {
+        lease.release();
+        reject(mapChannelError(err, where));
+      }
+    });
   }
 
   channelCount(hostId: number): number {

@@ -10,7 +10,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { StreamSource } from '../../api/flow';
 import type { HostStore } from '../hosts/host-store';
 import { shCommand } from '../ssh/quote';
-import { mapSshError } from '../ssh/ssh-errors';
+import { mapChannelError } from '../ssh/ssh-errors';
 import type { Lease, SshPool } from '../ssh/ssh-pool';
 
 /** Runs a login shell as "$1": no user data is ever part of the script itself. */
@@ -65,7 +65,7 @@ export class TerminalService {
       });
     } catch (err) {
       lease.release();
-      throw mapSshError(err, host.name);
+      throw mapChannelError(err, host.name);
     }
     const info: TerminalInfo = {
       id: randomUUID(),
@@ -143,9 +143,10 @@ export class TerminalService {
     this.sessions.delete(id);
     s.emit = null;
     if (!s.ended) {
+      // ssh2 emits 'close' (which counts the channel back) only once the output is drained, so
+      // let whatever is still in flight run out, unread.
+      s.channel.resume();
       s.channel.close();
-      // Its 'close' event releases the lease; if the connection is already gone, release now.
-      s.lease.release();
     }
     return {
       durationMs: this.now() - s.info.startedAt,
