@@ -295,6 +295,15 @@ describe('dead and hung hosts', () => {
     faults.restore('h1');
     await h.waitForState(host.id, 'online', 40_000);
     expect((await run(host.id, ['echo', 'back'])).trim()).toBe('back');
+    // Lost and regained on its own: one row each, by Labdeck itself, not one per retry.
+    const rows = (await h.call('audit.list', { limit: 50 })).rows.filter((r) => r.target === 'cut-h1');
+    const lost = rows.filter((r) => r.action === 'hosts.connectionLost');
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ actor: 'labdeck (automatic)', result: 'error', errorCode: 'CONNECTION_LOST' });
+    const back = rows.filter((r) => r.action === 'hosts.reconnected');
+    expect(back).toHaveLength(1);
+    expect(back[0]).toMatchObject({ actor: 'labdeck (automatic)', result: 'ok' });
+    expect(back[0]!.durationMs).toBeGreaterThan(0);
   });
 
   it('a frozen host times out without holding up other hosts', async () => {

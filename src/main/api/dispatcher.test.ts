@@ -5,7 +5,7 @@ import type { OpenedDatabase } from '../db/database';
 import { AuditStore } from '../services/audit/audit-store';
 import { REDACTED } from '../services/audit/redact';
 import { SettingsService } from '../services/settings/settings-service';
-import { Dispatcher, type Handlers } from './dispatcher';
+import { AUTOMATIC_ACTOR, Dispatcher, type Handlers } from './dispatcher';
 
 const ctx = { actor: 'tester@unit' };
 const dbs: OpenedDatabase[] = [];
@@ -150,6 +150,28 @@ describe('Dispatcher: audit', () => {
     const params = JSON.parse(all[0]!.params) as Record<string, unknown>;
     expect(params['password']).toBe(REDACTED);
     expect(params['workstationName']).toBe('ws');
+  });
+
+  it('records what Labdeck did by itself as Labdeck, with secrets redacted', () => {
+    const { dispatcher, rows } = setup();
+    dispatcher.record({
+      action: 'hosts.connectionLost',
+      target: 'gpu1',
+      ok: false,
+      errorCode: 'CONNECTION_LOST',
+      details: { message: 'gone', password: 'hunter2' },
+    });
+    dispatcher.record({ action: 'hosts.reconnected', target: 'gpu1', ok: true, durationMs: 12_345.6 });
+    const [back, lost] = rows();
+    expect(lost).toMatchObject({
+      actor: AUTOMATIC_ACTOR,
+      action: 'hosts.connectionLost',
+      target: 'gpu1',
+      result: 'error',
+      errorCode: 'CONNECTION_LOST',
+    });
+    expect(JSON.stringify(lost)).not.toContain('hunter2');
+    expect(back).toMatchObject({ action: 'hosts.reconnected', result: 'ok', errorCode: null, durationMs: 12_346 });
   });
 
   it('reports a call whose audit row cannot be written instead of pretending all is well', async () => {

@@ -1,7 +1,8 @@
 // The one door into the main process: every call from either transport passes here. It validates
 // input against the contract, runs the handler, maps errors to {code, message}, and writes exactly
 // one audit row for each mutating call (and for each failed call that reached out to a host).
-// Nothing else writes audit rows.
+// What Labdeck does by itself (losing and regaining a host's connection) is recorded here too,
+// through record(). Nothing else writes audit rows.
 import {
   calls,
   isCallName,
@@ -32,6 +33,18 @@ type AuditWriter = Pick<AuditStore, 'append'>;
 export interface DispatcherOptions {
   now?: () => number;
   log?: (message: string, err?: unknown) => void;
+}
+
+/** The actor of rows for what Labdeck did on its own, not on a person's call. */
+export const AUTOMATIC_ACTOR = 'labdeck (automatic)';
+
+export interface AutomaticEvent {
+  action: string;
+  target: string;
+  ok: boolean;
+  errorCode?: string | null;
+  details?: Record<string, unknown>;
+  durationMs?: number;
 }
 
 export class Dispatcher {
@@ -109,5 +122,23 @@ export class Dispatcher {
       };
     }
     return env;
+  }
+
+  /** An audit row for something Labdeck did by itself (e.g. a connection lost and regained). */
+  record(e: AutomaticEvent): void {
+    try {
+      this.audit.append({
+        ts: this.now(),
+        actor: AUTOMATIC_ACTOR,
+        action: e.action,
+        target: e.target,
+        params: redactParams(e.details ?? {}),
+        result: e.ok ? 'ok' : 'error',
+        errorCode: e.ok ? null : (e.errorCode ?? 'INTERNAL'),
+        durationMs: Math.max(0, Math.round(e.durationMs ?? 0)),
+      });
+    } catch (err) {
+      this.log(`[audit] could not record ${e.action}`, err);
+    }
   }
 }

@@ -13,7 +13,7 @@ import { CredentialResolver, HostService } from '../services/hosts/host-service'
 import { HostStore } from '../services/hosts/host-store';
 import { KeyFileCipher, SecretStore, type Cipher } from '../services/secrets/secret-store';
 import { HostKeyTrust } from '../services/ssh/host-keys';
-import { SshPool, type PoolOptions } from '../services/ssh/ssh-pool';
+import { SshPool, type PoolLost, type PoolOptions, type PoolRecovered } from '../services/ssh/ssh-pool';
 import { TerminalService } from '../services/terminals/terminal-service';
 import { SettingsService } from '../services/settings/settings-service';
 import { LocalMetricsService } from '../services/system/local-metrics-service';
@@ -182,8 +182,29 @@ export function createApp(options: AppOptions): AppServices {
     },
   };
 
+  const dispatcher = new Dispatcher(handlers, audit);
+  // Connections lost and regained on their own are part of the history too (retries are not).
+  pool.events.on('lost', (e: PoolLost) =>
+    dispatcher.record({
+      action: e.firstOfOutage ? 'hosts.connectionLost' : 'hosts.reconnectFailed',
+      target: nameOf(e.hostId),
+      ok: false,
+      errorCode: e.code,
+      details: { message: e.message },
+    }),
+  );
+  pool.events.on('recovered', (e: PoolRecovered) =>
+    dispatcher.record({
+      action: 'hosts.reconnected',
+      target: nameOf(e.hostId),
+      ok: true,
+      details: { downSeconds: Math.round(e.downMs / 100) / 10 },
+      durationMs: e.downMs,
+    }),
+  );
+
   return {
-    dispatcher: new Dispatcher(handlers, audit),
+    dispatcher,
     streams: {
       'system.metrics': () => metricsSource(metrics),
       'hosts.states': () => hostStatesSource(hosts),

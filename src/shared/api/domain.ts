@@ -129,6 +129,8 @@ export interface HostState {
   channels: number;
   /** Next automatic reconnect attempt, when one is scheduled. */
   retryAt: number | null;
+  /** The secret a person must (re-)enter before this host can connect: missing or refused. */
+  secretPrompt: 'password' | 'passphrase' | null;
 }
 
 export interface TrustedHostKey {

@@ -18,7 +18,7 @@ import type { HostKeyTrust } from '../ssh/host-keys';
 import type { ConnectTarget, SshPool } from '../ssh/ssh-pool';
 import { parseProbe, PROBE_SCRIPT } from './host-probe';
 import type { HostFields, HostStore } from './host-store';
-import { defaultImportContext, previewImport } from './ssh-config-import';
+import { defaultImportContext, jumpHostsFirst, previewImport } from './ssh-config-import';
 
 export interface HostInput extends HostFields {
   secret?: string | undefined;
@@ -94,11 +94,15 @@ export class HostService {
   update(id: number, input: HostInput & { forgetSecret: boolean }): Host {
     const before = this.store.get(id);
     const after = this.store.update(id, input);
-    this.applySecret(id, input.secret, input.saveSecret, input.forgetSecret);
+    // A secret belongs to one way of logging in: a passphrase must never be sent as a password.
+    const otherLogin =
+      before.authMethod !== after.authMethod || (after.authMethod === 'key' && before.keyPath !== after.keyPath);
+    const forget = input.forgetSecret || (otherLogin && input.secret === undefined);
+    this.applySecret(id, input.secret, input.saveSecret, forget);
     const reach = (h: Host): string =>
       JSON.stringify([h.address, h.port, h.user, h.authMethod, h.keyPath, h.jumpHostId]);
     // New connection details: the next use connects afresh (and re-checks the host key).
-    if (reach(before) !== reach(after) || input.secret !== undefined || input.forgetSecret)
+    if (reach(before) !== reach(after) || input.secret !== undefined || forget)
       this.pool.disconnect(id);
     if (before.address !== after.address || before.port !== after.port) this.trust.untrust(id);
     return this.store.get(id);
@@ -134,7 +138,13 @@ export class HostService {
   async connect(id: number, secret?: string): Promise<HostState> {
     this.store.get(id);
     if (secret !== undefined) this.credentials.remember(id, secret);
-    return this.pool.connect(id);
+    try {
+      return await this.pool.connect(id);
+    } catch (err) {
+      // A refused secret is not kept for the next attempt: the person is asked again.
+      if (secret !== undefined && err instanceof ApiError && err.code === 'AUTH_FAILED') this.credentials.forget(id);
+      throw err;
+    }
   }
 
   disconnect(id: number): HostState {
@@ -194,7 +204,7 @@ export class HostService {
   }
 
   import(drafts: HostDraft[]): Host[] {
-    return this.store.atomically(() => this.importAll(drafts));
+    return this.store.atomically(() => this.importAll(jumpHostsFirst(drafts)));
   }
 
   private importAll(drafts: HostDraft[]): Host[] {

@@ -19,23 +19,32 @@ export interface PresentedKey {
 export type KeyVerdict =
   | { ok: true }
   | { ok: false; code: 'HOSTKEY_UNKNOWN'; presented: PresentedKey }
-  | { ok: false; code: 'HOSTKEY_MISMATCH'; presented: PresentedKey; trusted: string };
+  | { ok: false; code: 'HOSTKEY_MISMATCH'; presented: PresentedKey; trusted: string; revoked?: true };
 
 export interface KnownHostsEntry {
   patterns: string[];
   keyType: string;
   keyData: string;
+  /** `@revoked`: this key must never be accepted for the hosts it names. */
+  revoked?: true;
 }
 
-/** Parses an OpenSSH known_hosts file (plain and hashed names; @revoked/@cert-authority skipped). */
+/** Parses an OpenSSH known_hosts file (plain and hashed names, @revoked; @cert-authority skipped). */
 export function parseKnownHosts(text: string): KnownHostsEntry[] {
   const out: KnownHostsEntry[] = [];
   for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith('@')) continue;
+    let line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    let revoked = false;
+    if (line.startsWith('@')) {
+      const marker = line.split(/\s+/, 1)[0]!;
+      if (marker !== '@revoked') continue;
+      revoked = true;
+      line = line.slice(marker.length).trim();
+    }
     const [names, keyType, keyData] = line.split(/\s+/);
     if (!names || !keyType || !keyData) continue;
-    out.push({ patterns: names.split(','), keyType, keyData });
+    out.push({ patterns: names.split(','), keyType, keyData, ...(revoked ? { revoked: true as const } : {}) });
   }
   return out;
 }
@@ -110,6 +119,18 @@ export class HostKeyTrust {
       keyData: blob.toString('base64'),
       fingerprint: fingerprintOf(blob),
     };
+    const known = lookupKnownHosts(this.readKnownHosts(), address, port);
+    // A revoked key is refused whatever was trusted before, and cannot be trusted from here.
+    if (known.some((k) => k.revoked && k.keyType === presented.keyType && k.keyData === presented.keyData)) {
+      this.pending.delete(hostId);
+      return {
+        ok: false,
+        code: 'HOSTKEY_MISMATCH',
+        presented,
+        trusted: 'none: this key is marked @revoked in ~/.ssh/known_hosts',
+        revoked: true,
+      };
+    }
     const row = this.db.select().from(hostKeys).where(eq(hostKeys.hostId, hostId)).get();
     if (row) {
       if (row.keyData === presented.keyData) {
@@ -119,12 +140,11 @@ export class HostKeyTrust {
       this.pending.set(hostId, presented);
       return { ok: false, code: 'HOSTKEY_MISMATCH', presented, trusted: row.fingerprint };
     }
-    const known = lookupKnownHosts(this.readKnownHosts(), address, port);
-    if (known.some((k) => k.keyType === presented.keyType && k.keyData === presented.keyData)) {
+    if (known.some((k) => !k.revoked && k.keyType === presented.keyType && k.keyData === presented.keyData)) {
       this.store(hostId, presented, 'known_hosts');
       return { ok: true };
     }
-    const conflicting = known.find((k) => k.keyType === presented.keyType);
+    const conflicting = known.find((k) => !k.revoked && k.keyType === presented.keyType);
     this.pending.set(hostId, presented);
     if (conflicting) {
       return {

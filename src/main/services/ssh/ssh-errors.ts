@@ -61,7 +61,9 @@ export function mapSshError(err: unknown, where: string): ApiError {
   if (/passphrase|Cannot parse privateKey|bad decrypt/i.test(msg)) {
     return new ApiError(
       'AUTH_FAILED',
-      `The private key for ${where} could not be decrypted: wrong passphrase?`,
+      `The private key for ${where} could not be decrypted: wrong passphrase? Enter it again.`,
+      undefined,
+      { secret: 'passphrase' },
     );
   }
   return new ApiError('HOST_UNREACHABLE', `Could not connect to ${where}: ${msg}`);

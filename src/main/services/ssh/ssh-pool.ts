@@ -56,6 +56,18 @@ export interface Lease {
   release(): void;
 }
 
+/** Pool events besides 'state': a wanted host lost its link (once per kind of failure), and regained it. */
+export interface PoolLost {
+  hostId: number;
+  code: string;
+  message: string;
+  firstOfOutage: boolean;
+}
+export interface PoolRecovered {
+  hostId: number;
+  downMs: number;
+}
+
 export interface ExecResult {
   code: number | null;
   signal: string | null;
@@ -94,6 +106,8 @@ class HostConnection {
   private generation = 0;
   /** After sshd refused an extra connection, wait for a free channel instead of dialling again. */
   private noExtraUntil = 0;
+  /** While a wanted host has lost its link: since when, and the failure codes already reported. */
+  private outage: { since: number; codes: Set<string> } | null = null;
   /** "name (user@address:port)" once known, for messages. */
   label: string | null = null;
   state: HostState;
@@ -117,6 +131,7 @@ class HostConnection {
       connections: this.conns?.filter((c) => !c.closed).length ?? 0,
       channels: this.conns?.reduce((n, c) => n + c.channels, 0) ?? 0,
       retryAt,
+      secretPrompt: secretPromptOf(err),
     };
   }
 
@@ -147,6 +162,7 @@ class HostConnection {
   disconnect(): HostState {
     this.wanted = false;
     this.generation++;
+    this.outage = null;
     this.cancelRetry();
     for (const c of this.conns) this.endConn(c);
     this.conns = [];
@@ -225,6 +241,11 @@ class HostConnection {
         this.conns.push(conn);
         this.attempt = 0;
         this.setState('online');
+        if (this.outage) {
+          const downMs = Date.now() - this.outage.since;
+          this.outage = null;
+          this.pool.events.emit('recovered', { hostId: this.hostId, downMs } satisfies PoolRecovered);
+        }
         return conn;
       })
       .catch((err: unknown) => {
@@ -288,7 +309,14 @@ class HostConnection {
               undefined,
               { presentedFingerprint: verdict.presented.fingerprint, keyType: verdict.presented.keyType },
             )
-          : new ApiError(
+          : verdict.revoked
+            ? new ApiError(
+                'HOSTKEY_MISMATCH',
+                `${where} presented the host key ${verdict.presented.fingerprint}, which ~/.ssh/known_hosts marks as @revoked. Nothing was sent. Replace the host's key, then remove the @revoked line only if you know it is safe.`,
+                undefined,
+                { presentedFingerprint: verdict.presented.fingerprint, trustedFingerprint: verdict.trusted },
+              )
+            : new ApiError(
               'HOSTKEY_MISMATCH',
               `${where} presented a DIFFERENT host key than the one you trusted. Nothing was sent. This happens when a host is reinstalled — or when someone intercepts the connection. Trusted: ${verdict.trusted}; presented now: ${verdict.presented.fingerprint}. Only trust the new key if you know why it changed.`,
               undefined,
@@ -331,6 +359,8 @@ class HostConnection {
         reject(mapSshError(err, where));
         this.onClosed(conn);
       }
+    }).catch((err: unknown) => {
+      throw askForSecret(err as ApiError, target.auth.method);
     });
     return conn;
   }
@@ -350,12 +380,24 @@ class HostConnection {
     }
     if (this.state.state !== 'online') return;
     const reason = conn.lostReason ?? new ApiError('CONNECTION_LOST', 'The connection was closed.');
-    if (this.wanted) this.failed(reason);
-    else this.setState('idle');
+    if (this.wanted) {
+      this.outage = { since: Date.now(), codes: new Set() };
+      this.failed(reason);
+    } else this.setState('idle');
   }
 
   /** No connection is left: show why, and retry later unless a person must act first. */
   private failed(err: ApiError): void {
+    // Each kind of failure during an outage is reported once, not every retry.
+    if (this.outage && !this.outage.codes.has(err.code)) {
+      this.outage.codes.add(err.code);
+      this.pool.events.emit('lost', {
+        hostId: this.hostId,
+        code: err.code,
+        message: err.message,
+        firstOfOutage: this.outage.codes.size === 1,
+      } satisfies PoolLost);
+    }
     const state: ConnectionState =
       err.code === 'AUTH_FAILED' || err.code === 'SECRET_REQUIRED'
         ? 'auth_failed'
@@ -402,7 +444,12 @@ async function authConfig(target: ConnectTarget, where: string): Promise<Partial
   const a = target.auth;
   if (a.method === 'password') {
     if (!a.password)
-      throw new ApiError('SECRET_REQUIRED', `${where} uses password authentication: enter the password.`);
+      throw new ApiError(
+        'SECRET_REQUIRED',
+        `${where} uses password authentication: enter the password.`,
+        undefined,
+        { secret: 'password' },
+      );
     return { password: a.password };
   }
   if (a.method === 'agent') {
@@ -426,9 +473,46 @@ async function authConfig(target: ConnectTarget, where: string): Promise<Partial
     );
   }
   if (!a.passphrase && isEncryptedKey(privateKey.toString('utf8'))) {
-    throw new ApiError('SECRET_REQUIRED', `The key ${file} for ${where} is encrypted: enter its passphrase.`);
+    throw new ApiError(
+      'SECRET_REQUIRED',
+      `The key ${file} for ${where} is encrypted: enter its passphrase.`,
+      undefined,
+      { secret: 'passphrase' },
+    );
   }
   return { privateKey, ...(a.passphrase ? { passphrase: a.passphrase } : {}) };
+}
+
+/**
+ * Opens a channel, retrying briefly when sshd refuses it: sshd frees a closed session a moment
+ * after it confirms the close, so an open sent right behind a close can meet MaxSessions.
+ */
+export async function openChannel(
+  open: (done: (err: Error | undefined, ch: ClientChannel) => void) => void,
+  attempts = 6,
+): Promise<ClientChannel> {
+  for (let i = 1; ; i++) {
+    try {
+      return await new Promise<ClientChannel>((resolve, reject) => {
+        open((err, ch) => (err ? reject(err) : resolve(ch)));
+      });
+    } catch (err) {
+      const refused = err instanceof Error && 'reason' in err;
+      if (!refused || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 20 * i));
+    }
+  }
+}
+
+function secretPromptOf(err: ApiError | null): HostState['secretPrompt'] {
+  const s = err?.details?.['secret'];
+  return s === 'password' || s === 'passphrase' ? s : null;
+}
+
+/** A refused password is one to enter again (a wrong passphrase is marked where it is found). */
+function askForSecret(err: ApiError, method: AuthMaterial['method']): ApiError {
+  if (err.code !== 'AUTH_FAILED' || method !== 'password' || err.details?.['secret']) return err;
+  return new ApiError(err.code, err.message, err.field, { ...err.details, secret: 'password' });
 }
 
 /** PEM keys say ENCRYPTED; OpenSSH-format keys name their cipher ("none" when unencrypted). */
@@ -502,64 +586,56 @@ export class SshPool {
     const where = this.hosts.get(hostId)?.label ?? `host #${hostId}`;
     // The channel's slot is counted back when sshd has closed it (its 'close'), not when we give
     // up on it: sshd frees a session only then, and MaxSessions counts it until it does.
+    let stream: ClientChannel;
+    try {
+      stream = await openChannel((done) => lease.client.exec(command, done));
+    } catch (err) {
+      lease.release();
+      throw mapChannelError(err, where);
+    }
     return new Promise<ExecResult>((resolve, reject) => {
-      const onOpen = (err: Error | undefined, stream: ClientChannel): void => {
-        if (err) {
-          lease.release();
-          reject(mapChannelError(err, where));
+      const out: Buffer[] = [];
+      const errOut: Buffer[] = [];
+      let outLen = 0;
+      let errLen = 0;
+      let timedOut = false;
+      let timer: NodeJS.Timeout | null = null;
+      if (opts.timeoutMs) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          stream.close();
+          reject(new ApiError('TIMEOUT', `The command on ${where} did not finish within ${opts.timeoutMs} ms.`));
+        }, opts.timeoutMs);
+      }
+      stream.on('data', (d: Buffer) => {
+        if (outLen < max) out.push(d);
+        outLen += d.length;
+      });
+      stream.stderr.on('data', (d: Buffer) => {
+        if (errLen < max) errOut.push(d);
+        errLen += d.length;
+      });
+      let code: number | null = null;
+      let signal: string | null = null;
+      stream.on('exit', (c: number | null, s?: string) => {
+        code = c;
+        signal = s ?? null;
+      });
+      stream.on('close', () => {
+        lease.release();
+        if (timer) clearTimeout(timer);
+        if (timedOut) return;
+        if (code === null && signal === null) {
+          reject(new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the command finished.`));
           return;
         }
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
-        let outLen = 0;
-        let errLen = 0;
-        let timedOut = false;
-        let timer: NodeJS.Timeout | null = null;
-        if (opts.timeoutMs) {
-          timer = setTimeout(() => {
-            timedOut = true;
-            stream.close();
-            reject(new ApiError('TIMEOUT', `The command on ${where} did not finish within ${opts.timeoutMs} ms.`));
-          }, opts.timeoutMs);
-        }
-        stream.on('data', (d: Buffer) => {
-          if (outLen < max) out.push(d);
-          outLen += d.length;
+        resolve({
+          code,
+          signal,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(errOut).toString('utf8'),
         });
-        stream.stderr.on('data', (d: Buffer) => {
-          if (errLen < max) errOut.push(d);
-          errLen += d.length;
-        });
-        let code: number | null = null;
-        let signal: string | null = null;
-        stream.on('exit', (c: number | null, s?: string) => {
-          code = c;
-          signal = s ?? null;
-        });
-        stream.on('close', () => {
-          lease.release();
-          if (timer) clearTimeout(timer);
-          if (timedOut) return;
-          if (code === null && signal === null) {
-            reject(
-              new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the command finished.`),
-            );
-            return;
-          }
-          resolve({
-            code,
-            signal,
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(errOut).toString('utf8'),
-          });
-        });
-      };
-      try {
-        lease.client.exec(command, onOpen);
-      } catch (err) {
-        lease.release();
-        reject(mapChannelError(err, where));
-      }
+      });
     });
   }
 

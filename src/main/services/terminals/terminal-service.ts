@@ -11,7 +11,7 @@ import type { StreamSource } from '../../api/flow';
 import type { HostStore } from '../hosts/host-store';
 import { shCommand } from '../ssh/quote';
 import { mapChannelError } from '../ssh/ssh-errors';
-import type { Lease, SshPool } from '../ssh/ssh-pool';
+import { openChannel, type Lease, type SshPool } from '../ssh/ssh-pool';
 
 /** Runs a login shell as "$1": no user data is ever part of the script itself. */
 export const AS_USER_SCRIPT =
@@ -29,6 +29,12 @@ interface Session {
   emit: ((e: TerminalEvent) => void) | null;
   exit: { code: number | null; signal: string | null } | null;
   ended: TerminalEvent | null;
+}
+
+/** Output and stderr (unused with a pty, but the remote may still write it) flow or stop together. */
+function flow(s: Session, how: 'pause' | 'resume'): void {
+  s.channel[how]();
+  s.channel.stderr[how]();
 }
 
 export class TerminalService {
@@ -55,8 +61,7 @@ export class TerminalService {
     const pty = { term: TERM, cols: o.cols, rows: o.rows, width: 0, height: 0 };
     let channel: ClientChannel;
     try {
-      channel = await new Promise<ClientChannel>((resolve, reject) => {
-        const done = (err: Error | undefined, ch: ClientChannel): void => (err ? reject(err) : resolve(ch));
+      channel = await openChannel((done) => {
         if (o.asUser && o.asUser !== host.user) {
           lease.client.exec(shCommand(['sh', '-c', AS_USER_SCRIPT, 'labdeck', o.asUser]), { pty }, done);
         } else {
@@ -92,6 +97,7 @@ export class TerminalService {
     if (state) state.highWaterMark = READ_BUFFER;
     // Nothing flows until a viewer attaches: the remote side waits in its SSH window meanwhile.
     channel.pause();
+    channel.stderr.pause();
     const onData = (buf: Buffer): void => {
       s.bytesOut += buf.length;
       const text = s.decoder.write(buf);
@@ -145,7 +151,7 @@ export class TerminalService {
     if (!s.ended) {
       // ssh2 emits 'close' (which counts the channel back) only once the output is drained, so
       // let whatever is still in flight run out, unread.
-      s.channel.resume();
+      flow(s, 'resume');
       s.channel.close();
     }
     return {
@@ -166,15 +172,15 @@ export class TerminalService {
         mine = emit;
         s.emit = emit;
         if (s.ended) emit(s.ended);
-        else s.channel.resume();
+        else flow(s, 'resume');
       },
-      pause: () => void s.channel.pause(),
-      resume: () => void (s.ended || s.channel.resume()),
+      pause: () => flow(s, 'pause'),
+      resume: () => void (s.ended || flow(s, 'resume')),
       stop: () => {
         // A newer viewer may have taken over: only detach ourselves.
         if (s.emit !== mine) return;
         s.emit = null;
-        if (!s.ended) s.channel.pause();
+        if (!s.ended) flow(s, 'pause');
       },
     };
   }

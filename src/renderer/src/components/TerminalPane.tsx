@@ -9,14 +9,18 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import type { Settings, TerminalEvent } from '../../../shared/api/domain';
-import { api } from '../api';
-import { errorText } from '../lib/errors';
+import { api, ApiError } from '../api';
+import { errorText, nextStep } from '../lib/errors';
+import { useUi } from '../state/ui-store';
 
 type Status =
   | { kind: 'opening' }
   | { kind: 'open'; id: string }
   | { kind: 'ended'; message: string; lost: boolean }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; next: string | null; fixOnHostPage: boolean };
+
+/** Failures that reconnecting alone cannot fix: the host page asks for the secret or the key decision. */
+const FIX_ON_HOST_PAGE = new Set(['SECRET_REQUIRED', 'AUTH_FAILED', 'HOSTKEY_UNKNOWN', 'HOSTKEY_MISMATCH']);
 
 const THEME = {
   background: '#0b0d11',
@@ -30,6 +34,7 @@ const MAX_INPUT = 60_000;
 
 interface Props {
   hostId: number;
+  hostName?: string | undefined;
   asUser?: string | undefined;
   visible: boolean;
   settings: Settings | undefined;
@@ -39,6 +44,7 @@ interface Props {
 
 export function TerminalPane({
   hostId,
+  hostName,
   asUser,
   visible,
   settings,
@@ -54,16 +60,20 @@ export function TerminalPane({
   const [generation, setGeneration] = useState(0);
   const [searching, setSearching] = useState(false);
   const [query, setQuery] = useState('');
+  const openHost = useUi((s) => s.openHost);
+  // The settings at creation (later changes apply live below), so the first pty has the right size.
+  const initial = useRef(settings);
 
   // The xterm instance lives as long as the pane: reconnects reuse it, so scrollback survives.
   useEffect(() => {
     const term = new Terminal({
       allowProposedApi: true,
       cursorBlink: true,
-      fontSize: 13,
-      scrollback: 10_000,
+      fontSize: initial.current?.terminalFontSize ?? 13,
+      scrollback: initial.current?.terminalScrollback ?? 10_000,
+      screenReaderMode: initial.current?.terminalScreenReader ?? false,
       theme: THEME,
-      fontFamily: "'DejaVu Sans Mono', monospace",
+      fontFamily: initial.current?.terminalFontFamily ?? "'DejaVu Sans Mono', monospace",
     });
     const fit = new FitAddon();
     const search = new SearchAddon();
@@ -120,13 +130,10 @@ export function TerminalPane({
     let cancelled = false;
     if (generation > 0) term.write('\r\n\x1b[2m── new session ──\x1b[0m\r\n');
     fitRef.current?.fit();
+    const cols = Math.max(2, term.cols);
+    const rows = Math.max(1, term.rows);
     api.terminals
-      .open({
-        hostId,
-        cols: Math.max(2, term.cols),
-        rows: Math.max(1, term.rows),
-        ...(asUser ? { asUser } : {}),
-      })
+      .open({ hostId, cols, rows, ...(asUser ? { asUser } : {}) })
       .then((info) => {
         if (cancelled) {
           void api.terminals.close({ id: info.id }).catch(() => undefined);
@@ -153,9 +160,19 @@ export function TerminalPane({
         });
         sessionRef.current = { id: info.id, unsubscribe };
         setStatus({ kind: 'open', id: info.id });
+        // A resize while the shell was opening had no session to go to yet.
+        if (term.cols !== cols || term.rows !== rows) {
+          void api.terminals.resize({ id: info.id, cols: term.cols, rows: term.rows }).catch(() => undefined);
+        }
       })
       .catch((err: unknown) => {
-        if (!cancelled) setStatus({ kind: 'failed', message: errorText(err) });
+        if (cancelled) return;
+        setStatus({
+          kind: 'failed',
+          message: errorText(err),
+          next: nextStep(err),
+          fixOnHostPage: err instanceof ApiError && FIX_ON_HOST_PAGE.has(err.code),
+        });
       });
     return () => {
       cancelled = true;
@@ -246,7 +263,19 @@ export function TerminalPane({
           className={`term-banner ${status.kind === 'ended' && !status.lost ? 'info' : 'error'}`}
           data-testid="term-ended"
         >
-          <span>{status.message}</span>
+          <span>
+            {status.message}
+            {status.kind === 'failed' && status.next && <span className="next"> {status.next}</span>}
+          </span>
+          {status.kind === 'failed' && status.fixOnHostPage && (
+            <button
+              className="btn primary"
+              data-testid="term-open-host"
+              onClick={() => openHost(hostId, hostName ?? `host #${hostId}`)}
+            >
+              Open host page
+            </button>
+          )}
           <button
             className="btn"
             data-testid="term-reconnect"

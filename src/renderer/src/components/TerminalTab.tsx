@@ -6,6 +6,8 @@ import { TerminalPane } from './TerminalPane';
 
 export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): React.JSX.Element {
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
+  const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
+  const hostName = hosts.data?.find((h) => h.id === tab.hostId)?.name;
   const split = useUi((s) => s.split);
   const closePane = useUi((s) => s.closePane);
   const panes = tab.panes ?? [];
@@ -25,6 +27,7 @@ export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): R
           <TerminalPane
             key={p}
             hostId={tab.hostId!}
+            hostName={hostName}
             asUser={tab.asUser}
             visible={visible}
             settings={settings.data}

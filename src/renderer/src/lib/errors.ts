@@ -11,7 +11,6 @@ export const NEXT_STEP: Partial<Record<string, string>> = {
   TIMEOUT: 'The host may be hung or a firewall drops SSH; Labdeck keeps retrying.',
   JUMP_FAILED: 'Connect the jump host first and check it can reach this host.',
   CONNECTION_LOST: 'Labdeck reconnects by itself when the host answers again.',
-  UNAVAILABLE: 'Is the Labdeck server still running?',
   DB_ERROR: 'Check free disk space in the data folder.',
 };
 

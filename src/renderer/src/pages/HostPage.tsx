@@ -128,8 +128,9 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
     latest?.error && !(latest.error instanceof ApiError && latest.error.code === state?.errorCode)
       ? latest.error
       : null;
-  const needsSecret =
-    state?.errorCode === 'SECRET_REQUIRED' || (st === 'auth_failed' && host.authMethod === 'password');
+  // Missing, or refused (a wrong password or passphrase): ask again right here.
+  const secretKind = state?.secretPrompt ?? (host.authMethod === 'password' ? 'password' : 'passphrase');
+  const needsSecret = st === 'auth_failed' && (state?.secretPrompt != null || host.authMethod === 'password');
   const jump = host.jumpHostId ? hosts.data?.find((h) => h.id === host.jumpHostId) : null;
 
   return (
@@ -244,7 +245,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           <h2>First connection: is this really {host.name}?</h2>
           <p>
             The host presented this key. Compare it with the host's own (run{' '}
-            <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code> on it, or ask its console) before
+            <code>cat /etc/ssh/ssh_host_*_key.pub | ssh-keygen -lf -</code> on it, or ask its console) before
             trusting it.
           </p>
           <div className="fingerprint" data-testid="presented-fingerprint">
@@ -294,7 +295,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
 
       {needsSecret && (
         <section className="panel warn" data-testid="secret-prompt">
-          <h2>{host.authMethod === 'password' ? 'Password' : 'Key passphrase'} needed</h2>
+          <h2>{secretKind === 'password' ? 'Password' : 'Key passphrase'} needed</h2>
           <form
             className="row"
             onSubmit={(e) => {
