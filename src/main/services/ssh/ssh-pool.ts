@@ -486,15 +486,22 @@ async function authConfig(target: ConnectTarget, where: string): Promise<Partial
 /**
  * Opens a channel, retrying briefly when sshd refuses it: sshd frees a closed session a moment
  * after it confirms the close, so an open sent right behind a close can meet MaxSessions.
+ * `wire` runs synchronously in ssh2's callback: the same network read may carry the command's
+ * output, exit status and close, and an 'exit' emitted before anyone listens is lost.
  */
 export async function openChannel(
   open: (done: (err: Error | undefined, ch: ClientChannel) => void) => void,
+  wire: (ch: ClientChannel) => void,
   attempts = 6,
 ): Promise<ClientChannel> {
   for (let i = 1; ; i++) {
     try {
       return await new Promise<ClientChannel>((resolve, reject) => {
-        open((err, ch) => (err ? reject(err) : resolve(ch)));
+        open((err, ch) => {
+          if (err) return reject(err);
+          wire(ch);
+          resolve(ch);
+        });
       });
     } catch (err) {
       const refused = err instanceof Error && 'reason' in err;
@@ -502,6 +509,60 @@ export async function openChannel(
       await new Promise((r) => setTimeout(r, 20 * i));
     }
   }
+}
+
+/** Gathers an exec channel's output and exit status; counts the channel back when it has closed. */
+function collect(
+  stream: ClientChannel,
+  lease: Lease,
+  where: string,
+  max: number,
+  timeoutMs: number | undefined,
+): Promise<ExecResult> {
+  return new Promise<ExecResult>((resolve, reject) => {
+    const out: Buffer[] = [];
+    const errOut: Buffer[] = [];
+    let outLen = 0;
+    let errLen = 0;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | null = null;
+    if (timeoutMs) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        stream.close();
+        reject(new ApiError('TIMEOUT', `The command on ${where} did not finish within ${timeoutMs} ms.`));
+      }, timeoutMs);
+    }
+    stream.on('data', (d: Buffer) => {
+      if (outLen < max) out.push(d);
+      outLen += d.length;
+    });
+    stream.stderr.on('data', (d: Buffer) => {
+      if (errLen < max) errOut.push(d);
+      errLen += d.length;
+    });
+    let code: number | null = null;
+    let signal: string | null = null;
+    stream.on('exit', (c: number | null, s?: string) => {
+      code = c;
+      signal = s ?? null;
+    });
+    stream.on('close', () => {
+      lease.release();
+      if (timer) clearTimeout(timer);
+      if (timedOut) return;
+      if (code === null && signal === null) {
+        reject(new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the command finished.`));
+        return;
+      }
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(errOut).toString('utf8'),
+      });
+    });
+  });
 }
 
 function secretPromptOf(err: ApiError | null): HostState['secretPrompt'] {
@@ -586,57 +647,21 @@ export class SshPool {
     const where = this.hosts.get(hostId)?.label ?? `host #${hostId}`;
     // The channel's slot is counted back when sshd has closed it (its 'close'), not when we give
     // up on it: sshd frees a session only then, and MaxSessions counts it until it does.
-    let stream: ClientChannel;
+    let result: Promise<ExecResult> | null = null;
     try {
-      stream = await openChannel((done) => lease.client.exec(command, done));
+      await openChannel(
+        (done) => lease.client.exec(command, done),
+        (stream) => {
+          result = collect(stream, lease, where, max, opts.timeoutMs);
+          // It may settle before the caller awaits it (all in one network read): not unhandled.
+          result.catch(() => undefined);
+        },
+      );
     } catch (err) {
       lease.release();
       throw mapChannelError(err, where);
     }
-    return new Promise<ExecResult>((resolve, reject) => {
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
-      let outLen = 0;
-      let errLen = 0;
-      let timedOut = false;
-      let timer: NodeJS.Timeout | null = null;
-      if (opts.timeoutMs) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          stream.close();
-          reject(new ApiError('TIMEOUT', `The command on ${where} did not finish within ${opts.timeoutMs} ms.`));
-        }, opts.timeoutMs);
-      }
-      stream.on('data', (d: Buffer) => {
-        if (outLen < max) out.push(d);
-        outLen += d.length;
-      });
-      stream.stderr.on('data', (d: Buffer) => {
-        if (errLen < max) errOut.push(d);
-        errLen += d.length;
-      });
-      let code: number | null = null;
-      let signal: string | null = null;
-      stream.on('exit', (c: number | null, s?: string) => {
-        code = c;
-        signal = s ?? null;
-      });
-      stream.on('close', () => {
-        lease.release();
-        if (timer) clearTimeout(timer);
-        if (timedOut) return;
-        if (code === null && signal === null) {
-          reject(new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the command finished.`));
-          return;
-        }
-        resolve({
-          code,
-          signal,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(errOut).toString('utf8'),
-        });
-      });
-    });
+    return result!;
   }
 
   channelCount(hostId: number): number {

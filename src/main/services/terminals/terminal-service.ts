@@ -31,6 +31,53 @@ interface Session {
   ended: TerminalEvent | null;
 }
 
+/** A session around a just-opened pty channel; its listeners attach before any event can fire. */
+function wire(channel: ClientChannel, info: TerminalInfo, lease: Lease, hostName: string): Session {
+  const s: Session = {
+    info,
+    channel,
+    lease,
+    decoder: new StringDecoder('utf8'),
+    bytesIn: 0,
+    bytesOut: 0,
+    emit: null,
+    exit: null,
+    ended: null,
+  };
+  // ssh2 buffers up to 2 MiB per channel before it stops granting the remote more window. A
+  // smaller buffer means less output already in flight when the viewer falls behind — which is
+  // what a Ctrl-C during a flood has to wait for.
+  const state = (channel as unknown as { _readableState?: { highWaterMark: number } })._readableState;
+  if (state) state.highWaterMark = READ_BUFFER;
+  // Nothing flows until a viewer attaches: the remote side waits in its SSH window meanwhile.
+  flow(s, 'pause');
+  const onData = (buf: Buffer): void => {
+    s.bytesOut += buf.length;
+    const text = s.decoder.write(buf);
+    if (text) s.emit?.({ t: 'data', d: text });
+  };
+  channel.on('data', onData);
+  channel.stderr.on('data', onData);
+  channel.on('exit', (code: number | null, signal?: string) => {
+    s.exit = { code: code ?? null, signal: signal ?? null };
+  });
+  channel.on('close', () => {
+    const rest = s.decoder.end();
+    if (rest) s.emit?.({ t: 'data', d: rest });
+    s.ended = {
+      t: 'exit',
+      code: s.exit?.code ?? null,
+      signal: s.exit?.signal ?? null,
+      reason: s.exit
+        ? null
+        : `The connection to ${hostName} was lost. The scrollback is kept; reconnect when the host is back.`,
+    };
+    s.emit?.(s.ended);
+    lease.release();
+  });
+  return s;
+}
+
 /** Output and stderr (unused with a pty, but the remote may still write it) flow or stop together. */
 function flow(s: Session, how: 'pause' | 'resume'): void {
   s.channel[how]();
@@ -59,19 +106,6 @@ export class TerminalService {
     const host = this.hosts.get(o.hostId);
     const lease = await this.pool.acquire(o.hostId);
     const pty = { term: TERM, cols: o.cols, rows: o.rows, width: 0, height: 0 };
-    let channel: ClientChannel;
-    try {
-      channel = await openChannel((done) => {
-        if (o.asUser && o.asUser !== host.user) {
-          lease.client.exec(shCommand(['sh', '-c', AS_USER_SCRIPT, 'labdeck', o.asUser]), { pty }, done);
-        } else {
-          lease.client.shell(pty, { env: { LANG: 'C.UTF-8' } }, done);
-        }
-      });
-    } catch (err) {
-      lease.release();
-      throw mapChannelError(err, host.name);
-    }
     const info: TerminalInfo = {
       id: randomUUID(),
       hostId: o.hostId,
@@ -79,50 +113,23 @@ export class TerminalService {
       user: o.asUser ?? host.user,
       startedAt: this.now(),
     };
-    const s: Session = {
-      info,
-      channel,
-      lease,
-      decoder: new StringDecoder('utf8'),
-      bytesIn: 0,
-      bytesOut: 0,
-      emit: null,
-      exit: null,
-      ended: null,
-    };
-    // ssh2 buffers up to 2 MiB per channel before it stops granting the remote more window. A
-    // smaller buffer means less output already in flight when the viewer falls behind — which is
-    // what a Ctrl-C during a flood has to wait for.
-    const state = (channel as unknown as { _readableState?: { highWaterMark: number } })._readableState;
-    if (state) state.highWaterMark = READ_BUFFER;
-    // Nothing flows until a viewer attaches: the remote side waits in its SSH window meanwhile.
-    channel.pause();
-    channel.stderr.pause();
-    const onData = (buf: Buffer): void => {
-      s.bytesOut += buf.length;
-      const text = s.decoder.write(buf);
-      if (text) s.emit?.({ t: 'data', d: text });
-    };
-    channel.on('data', onData);
-    channel.stderr.on('data', onData);
-    channel.on('exit', (code: number | null, signal?: string) => {
-      s.exit = { code: code ?? null, signal: signal ?? null };
-    });
-    channel.on('close', () => {
-      const rest = s.decoder.end();
-      if (rest) s.emit?.({ t: 'data', d: rest });
-      s.ended = {
-        t: 'exit',
-        code: s.exit?.code ?? null,
-        signal: s.exit?.signal ?? null,
-        reason: s.exit
-          ? null
-          : `The connection to ${host.name} was lost. The scrollback is kept; reconnect when the host is back.`,
-      };
-      s.emit?.(s.ended);
+    let s: Session | null = null;
+    try {
+      await openChannel(
+        (done) => {
+          if (o.asUser && o.asUser !== host.user) {
+            lease.client.exec(shCommand(['sh', '-c', AS_USER_SCRIPT, 'labdeck', o.asUser]), { pty }, done);
+          } else {
+            lease.client.shell(pty, { env: { LANG: 'C.UTF-8' } }, done);
+          }
+        },
+        (channel) => (s = wire(channel, info, lease, host.name)),
+      );
+    } catch (err) {
       lease.release();
-    });
-    this.sessions.set(info.id, s);
+      throw mapChannelError(err, host.name);
+    }
+    this.sessions.set(info.id, s!);
     return info;
   }
 
