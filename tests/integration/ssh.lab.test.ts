@@ -67,6 +67,9 @@ describe('authentication', () => {
     expect((await h.fail('hosts.connect', { id: host.id, secret: 'not-the-passphrase' })).code).toBe(
       'AUTH_FAILED',
     );
+    // The person is asked again, and the refused passphrase is not kept for the next attempt.
+    expect(h.app.pool.state(host.id)).toMatchObject({ state: 'auth_failed', secretPrompt: 'passphrase' });
+    expect((await h.fail('hosts.connect', { id: host.id })).code).toBe('SECRET_REQUIRED');
     expect((await h.fail('hosts.connect', { id: host.id, secret: enc.passphrase })).code).toBe(
       'HOSTKEY_UNKNOWN',
     );
@@ -86,6 +89,14 @@ describe('authentication', () => {
     }
     const audit = await h.call('audit.list', { limit: 500 });
     expect(JSON.stringify(audit)).not.toContain(pw.password);
+    // Switching to an encrypted key drops the password: it is never offered as the key's passphrase.
+    const enc = h2.extra.find((l) => l.passphrase)!;
+    const { secret: _none, saveSecret: _s, ...keyLogin } = labHostInput(h2, enc);
+    const edited = await h.call('hosts.update', { ...keyLogin, id: host.id, name: 'pw-h2', saveSecret: false, forgetSecret: false });
+    expect(edited.hasStoredSecret).toBe(false);
+    const err = await h.fail('hosts.connect', { id: host.id });
+    expect(err.code).toBe('SECRET_REQUIRED');
+    expect(h.app.pool.state(host.id).secretPrompt).toBe('passphrase');
   });
 
   it('a wrong password gives AUTH_FAILED, and the failure is audited without the password', async () => {
@@ -101,6 +112,7 @@ describe('authentication', () => {
     const err = await h.fail('hosts.connect', { id: host.id });
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toMatch(/badpw-h2/);
+    expect(h.app.pool.state(host.id).secretPrompt).toBe('password');
     const rows = (await h.call('audit.list', { action: 'hosts.connect', result: 'error', limit: 50 })).rows;
     expect(rows.find((r) => r.target === 'badpw-h2' && r.errorCode === 'AUTH_FAILED')).toBeTruthy();
     expect(JSON.stringify(await h.call('audit.list', { limit: 500 }))).not.toContain('wrong-password-42');
