@@ -1,5 +1,5 @@
 // Terminals in the browser against a lab host: type, see output; flood with `yes`, Ctrl-C, prompt
-// back; split view; reconnect after the shell ends.
+// back; split view; the tab marks an ended shell; Enter opens a new one with the scrollback kept.
 import type { Page } from '@playwright/test';
 import { expect, screenshot, test } from '../e2e/fixtures';
 import { readState } from '../lab/faults';
@@ -71,8 +71,17 @@ test('type a command and see its output; yes + Ctrl-C gives the prompt back', as
   await app.keyboard.press('Enter');
   await expect(second.getByTestId('term-ended')).toContainText('exited with code 0');
   await expect(screenText(app, 1)).toContainText('right-6');
-  await second.getByTestId('term-reconnect').click();
+  // The tab itself says so too (seen from another tab), and Enter in the terminal opens a new shell.
+  await expect(app.getByTestId('tab-alert')).toHaveAttribute('data-alert', 'exited');
+  await screenshot(app, 'terminal-exited');
+  await app.keyboard.press('Enter');
   await expect(second).toHaveAttribute('data-status', 'open');
+  await expect(app.getByTestId('tab-alert')).toHaveCount(0);
+  await second.click();
+  await app.keyboard.type('echo again-$((3*3))');
+  await app.keyboard.press('Enter');
+  await expect(screenText(app, 1)).toContainText('again-9');
+  await expect(screenText(app, 1)).toContainText('right-6'); // scrollback survived
   await screenshot(app, 'terminal-reconnected');
 
   // Opening and closing are audited (never the keystrokes).

@@ -1,9 +1,18 @@
 // Tabs: click to show, double-click to rename, drag to reorder, × or middle-click to close.
 import { useState } from 'react';
-import { useUi } from '../state/ui-store';
+import { useUi, type PaneStatus, type Tab } from '../state/ui-store';
+
+/** The worst state among a terminal tab's panes: a lost link or a failure shows first. */
+function terminalAlert(t: Tab, status: Record<string, PaneStatus>): { cls: string; label: string } | null {
+  const states = (t.panes ?? []).map((p) => status[p]);
+  if (states.includes('lost')) return { cls: 'lost', label: 'connection lost' };
+  if (states.includes('failed')) return { cls: 'lost', label: 'could not open a shell' };
+  if (states.includes('exited')) return { cls: 'exited', label: 'shell exited' };
+  return null;
+}
 
 export function TabBar(): React.JSX.Element {
-  const { tabs, activeId, activate, close, rename, move } = useUi();
+  const { tabs, activeId, activate, close, rename, move, paneStatus } = useUi();
   const [editing, setEditing] = useState<string | null>(null);
   const [dragging, setDragging] = useState<string | null>(null);
   return (
@@ -36,6 +45,13 @@ export function TabBar(): React.JSX.Element {
           data-testid={`tab-${t.kind === 'terminal' ? 'terminal' : t.id}`}
         >
           {t.kind === 'terminal' && <span className="tab-icon">›_</span>}
+          {t.kind === 'terminal' &&
+            ((a) =>
+              a && (
+                <span className={`tab-alert ${a.cls}`} title={a.label} data-testid="tab-alert" data-alert={a.cls}>
+                  ●
+                </span>
+              ))(terminalAlert(t, paneStatus))}
           {editing === t.id ? (
             <input
               className="tab-rename"

@@ -34,6 +34,8 @@ const MAX_INPUT = 60_000;
 
 interface Props {
   hostId: number;
+  /** Reports this pane's state to its tab (terminal tabs in the background show a lost link). */
+  paneId?: string;
   hostName?: string | undefined;
   asUser?: string | undefined;
   visible: boolean;
@@ -44,6 +46,7 @@ interface Props {
 
 export function TerminalPane({
   hostId,
+  paneId,
   hostName,
   asUser,
   visible,
@@ -61,6 +64,9 @@ export function TerminalPane({
   const [searching, setSearching] = useState(false);
   const [query, setQuery] = useState('');
   const openHost = useUi((s) => s.openHost);
+  const setPaneStatus = useUi((s) => s.setPaneStatus);
+  // Enter in an ended terminal opens a new shell, as the banner says.
+  const reconnectRef = useRef<(() => void) | null>(null);
   // The settings at creation (later changes apply live below), so the first pty has the right size.
   const initial = useRef(settings);
 
@@ -101,6 +107,12 @@ export function TerminalPane({
     fitRef.current = fit;
     searchRef.current = search;
     const send = (data: string): void => {
+      const again = reconnectRef.current;
+      if (again) {
+        // The shell has ended: Enter opens a new one, other keys go nowhere.
+        if (data === '\r') again();
+        return;
+      }
       const s = sessionRef.current;
       if (!s) return;
       for (let i = 0; i < data.length; i += MAX_INPUT) {
@@ -224,6 +236,29 @@ export function TerminalPane({
   }, [visible]);
 
   const ended = status.kind === 'ended' || status.kind === 'failed';
+  const reconnect = (): void => {
+    setStatus({ kind: 'opening' });
+    setGeneration((g) => g + 1);
+  };
+  useEffect(() => {
+    reconnectRef.current = ended
+      ? () => {
+          setStatus({ kind: 'opening' });
+          setGeneration((g) => g + 1);
+        }
+      : null;
+  }, [ended]);
+  const paneState =
+    status.kind === 'ended' ? (status.lost ? 'lost' : 'exited') : status.kind === 'failed' ? 'failed' : status.kind;
+  useEffect(() => {
+    if (paneId) setPaneStatus(paneId, paneState);
+  }, [paneId, paneState, setPaneStatus]);
+  useEffect(
+    () => () => {
+      if (paneId) setPaneStatus(paneId, null);
+    },
+    [paneId, setPaneStatus],
+  );
   return (
     <div className="term-pane" data-testid={testId} data-status={status.kind}>
       {searching && (
@@ -266,6 +301,10 @@ export function TerminalPane({
           <span>
             {status.message}
             {status.kind === 'failed' && status.next && <span className="next"> {status.next}</span>}
+            <span className="dim">
+              {' '}
+              Press Enter to {status.kind === 'ended' && !status.lost ? 'open a new shell' : 'reconnect'}.
+            </span>
           </span>
           {status.kind === 'failed' && status.fixOnHostPage && (
             <button
@@ -279,10 +318,8 @@ export function TerminalPane({
           <button
             className="btn"
             data-testid="term-reconnect"
-            onClick={() => {
-              setStatus({ kind: 'opening' });
-              setGeneration((g) => g + 1);
-            }}
+            onClick={reconnect}
+            title="or press Enter in the terminal"
           >
             {status.kind === 'ended' && !status.lost ? 'New shell' : 'Reconnect'}
           </button>

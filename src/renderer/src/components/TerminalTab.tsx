@@ -28,6 +28,7 @@ export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): R
             key={p}
             hostId={tab.hostId!}
             hostName={hostName}
+            paneId={p}
             asUser={tab.asUser}
             visible={visible}
             settings={settings.data}

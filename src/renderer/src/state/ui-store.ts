@@ -24,8 +24,13 @@ const TITLES: Record<'local' | 'activity' | 'settings', string> = {
   settings: 'Settings',
 };
 
+/** How a terminal pane's shell is doing, so its tab can say so while it is in the background. */
+export type PaneStatus = 'opening' | 'open' | 'exited' | 'lost' | 'failed';
+
 interface UiState {
   tabs: Tab[];
+  paneStatus: Record<string, PaneStatus>;
+  setPaneStatus: (pane: string, status: PaneStatus | null) => void;
   activeId: string | null;
   open: (kind: 'local' | 'activity' | 'settings') => void;
   openHost: (hostId: number, title: string) => void;
@@ -55,6 +60,15 @@ const focusOrAdd = (s: UiState, tab: Tab): Partial<UiState> =>
 export const useUi = create<UiState>((set) => ({
   tabs: [{ id: 'local', kind: 'local', title: TITLES.local }],
   activeId: 'local',
+  paneStatus: {},
+  setPaneStatus: (pane, status) =>
+    set((s) => {
+      if ((s.paneStatus[pane] ?? null) === status) return s;
+      const paneStatus = { ...s.paneStatus };
+      if (status) paneStatus[pane] = status;
+      else delete paneStatus[pane];
+      return { paneStatus };
+    }),
   open: (kind) => set((s) => focusOrAdd(s, { id: kind, kind, title: TITLES[kind] })),
   openHost: (hostId, title) =>
     set((s) => focusOrAdd(s, { id: `host:${hostId}`, kind: 'host', title, hostId })),
