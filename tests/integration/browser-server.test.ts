@@ -27,7 +27,7 @@ describe('browser-mode server access control', () => {
   it('refuses HTTP requests without the right token', async () => {
     expect((await get(`${s.origin}/`)).status).toBe(401);
     expect((await get(`${s.origin}/?token=wrong`)).status).toBe(401);
-    expect((await get(`${s.origin}/`, { cookie: 'labdeck_token=wrong' })).status).toBe(401);
+    expect((await get(`${s.origin}/`, { cookie: `labdeck_token_${s.port}=wrong` })).status).toBe(401);
     const body = await (await get(`${s.origin}/`)).text();
     expect(body).toMatch(/npm run serve/);
   });
@@ -37,6 +37,7 @@ describe('browser-mode server access control', () => {
     expect(first.status).toBe(302);
     expect(first.headers.get('location')).toBe('/');
     const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(new RegExp(`^labdeck_token_${s.port}=`)); // its own port's cookie
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     const page = await get(`${s.origin}/`, { cookie: cookie.split(';')[0]! });
@@ -77,10 +78,41 @@ describe('browser-mode server access control', () => {
     ).rejects.toThrow('HTTP 403');
   });
 
+  it('survives malformed requests and refused upgrades that reset, before and after the token', async () => {
+    const raw = (text: string, reset = false): Promise<string> =>
+      new Promise((resolve) => {
+        void import('node:net').then(({ connect: dial }) => {
+          const sock = dial(s.port, '127.0.0.1', () => {
+            sock.write(text);
+            if (reset) setTimeout(() => sock.resetAndDestroy(), 1);
+          });
+          let got = '';
+          sock.on('data', (d) => (got += d.toString()));
+          sock.on('close', () => resolve(got));
+          sock.on('error', () => resolve(got));
+          sock.setTimeout(2000, () => sock.destroy());
+        });
+      });
+    const host = `Host: 127.0.0.1:${s.port}\r\n`;
+    expect(await raw(`GET http://[ HTTP/1.1\r\n${host}Connection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(`GET / HTTP/1.1\r\n${host}Connection: close\r\nCookie: labdeck_token_${s.port}=%\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 401/,
+    );
+    const auth = `Authorization: Bearer ${s.token}\r\nConnection: close\r\n`;
+    expect(await raw(`GET /%E0.js HTTP/1.1\r\n${host}${auth}\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(`GET /a%00.js HTTP/1.1\r\n${host}${auth}\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    const upgrade = (origin: string): string =>
+      `GET /api HTTP/1.1\r\n${host}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`;
+    await Promise.all(Array.from({ length: 100 }, () => raw(upgrade('http://evil.example'), true)));
+    // Still up and answering.
+    expect((await get(`${s.origin}/`)).status).toBe(401);
+    expect(s.child.exitCode).toBeNull();
+  });
+
   it('accepts the right token from the page origin and answers calls', async () => {
     const c = await connect(`ws://127.0.0.1:${s.port}/api`, {
       origin: s.origin,
-      cookie: `labdeck_token=${s.token}`,
+      cookie: `labdeck_token_${s.port}=${s.token}`,
     });
     const info = await c.call('app.info');
     expect(info).toMatchObject({ ok: true, result: { mode: 'browser' } });

@@ -30,10 +30,17 @@ export interface BrowserServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'labdeck_token';
+/** Cookies are not separated by port: each server names its own, so two never collide. */
+export const cookieName = (port: number): string => `labdeck_token_${port}`;
 export const API_PATH = '/api';
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const WILDCARD = new Set(['0.0.0.0', '::']);
 const MAX_MESSAGE = 1024 * 1024;
+/** Open WebSockets at once (each is a window or tab of the app). */
+const MAX_CLIENTS = 32;
+/** A client that stops reading is cut off before its unsent replies grow without bound. */
+const MAX_BUFFERED = 32 * 1024 * 1024;
+const PING_MS = 30_000;
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
@@ -51,23 +58,47 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-function cookieToken(header: string | undefined): string | null {
+/** decodeURIComponent that answers null for malformed escapes instead of throwing. */
+export function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+function cookieToken(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return decodeURIComponent(v.join('='));
+    if (k === name) return safeDecode(v.join('='));
   }
   return null;
 }
 
-function requestToken(req: http.IncomingMessage, url: URL): string | null {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  return url.searchParams.get('token') ?? cookieToken(req.headers.cookie);
+/** The request's URL, or null when it cannot be parsed (answered 400, never thrown). */
+function parseUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://placeholder');
+  } catch {
+    return null;
+  }
 }
 
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  return LOOPBACK.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Host header values this server answers to: its own name and port only (DNS rebinding). */
+export function allowedHostNames(bind: string): string[] {
+  if (isLoopback(bind)) return ['127.0.0.1', 'localhost', '[::1]'];
+  if (!WILDCARD.has(bind)) return [bind.includes(':') ? `[${bind}]` : bind, os.hostname()];
+  // Listening everywhere: any address of this machine, by IP or by its name.
+  const addrs = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a): a is os.NetworkInterfaceInfo => !!a)
+    .map((a) => (a.family === 'IPv6' ? `[${a.address}]` : a.address));
+  return [...addrs, 'localhost', os.hostname()];
 }
 
 export async function startBrowserServer(o: BrowserServerOptions): Promise<BrowserServer> {
@@ -83,19 +114,38 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
     throw new Error(`No built renderer in ${staticRoot}: run "npm run build" first.`);
   }
   let actualPort = 0;
-  const allowedHosts = (): Set<string> => {
-    const names = isLoopback(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host, os.hostname()];
-    return new Set(names.map((n) => `${n}:${actualPort}`));
+  let hostSet: Set<string> | null = null;
+  const allowedHosts = (): Set<string> =>
+    (hostSet ??= new Set(allowedHostNames(host).map((n) => `${n}:${actualPort}`)));
+  const requestToken = (req: http.IncomingMessage, url: URL): string | null => {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) return auth.slice(7);
+    return url.searchParams.get('token') ?? cookieToken(req.headers.cookie, cookieName(actualPort));
+  };
+  const security = {
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
   };
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
-    const security = {
-      'Content-Security-Policy': CSP,
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': 'no-store',
-    };
+    try {
+      serve(req, res);
+    } catch (err) {
+      // A malformed request must never take the server (and every open terminal) down.
+      log(`[serve] bad request ${JSON.stringify((req.url ?? '').slice(0, 200))}: ${(err as Error).message}`);
+      if (!res.headersSent) res.writeHead(400, { 'Content-Type': 'text/plain', ...security });
+      res.end('Bad request\n');
+    }
+  });
+
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = parseUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', ...security }).end('Bad request\n');
+      return;
+    }
     if (!allowedHosts().has(req.headers.host ?? '')) {
       res.writeHead(421, { 'Content-Type': 'text/plain', ...security }).end('Misdirected request\n');
       return;
@@ -111,7 +161,7 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       res
         .writeHead(302, {
           Location: url.pathname,
-          'Set-Cookie': `${COOKIE}=${encodeURIComponent(o.token)}; HttpOnly; SameSite=Strict; Path=/`,
+          'Set-Cookie': `${cookieName(actualPort)}=${encodeURIComponent(o.token)}; HttpOnly; SameSite=Strict; Path=/`,
           ...security,
         })
         .end();
@@ -121,7 +171,11 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       res.writeHead(405, security).end();
       return;
     }
-    let rel = decodeURIComponent(url.pathname);
+    let rel = safeDecode(url.pathname);
+    if (rel === null || rel.includes('\0')) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', ...security }).end('Bad request\n');
+      return;
+    }
     if (rel === '/' || !path.extname(rel)) rel = '/index.html';
     const file = path.resolve(staticRoot, `.${rel}`);
     if (!file.startsWith(staticRoot + path.sep)) {
@@ -140,28 +194,55 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
         })
         .end(req.method === 'HEAD' ? undefined : body);
     });
-  });
+  };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
+    // Node removes its own error listener before this runs: a reset here must not crash the process.
+    socket.on('error', () => socket.destroy());
+    const url = parseUrl(req);
     const hostHeader = req.headers.host ?? '';
     const origin = req.headers.origin;
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (!url) return refuse('400 Bad Request');
     if (url.pathname !== API_PATH || !allowedHosts().has(hostHeader)) return refuse('404 Not Found');
     // Browsers always send Origin on WebSockets; it must be this very server. Non-browser clients
     // (tests, scripts) send none and must present the token in the query or a header.
     if (origin !== undefined && origin !== `http://${hostHeader}`) return refuse('403 Forbidden');
     if (!tokenMatches(o.token, requestToken(req, url))) return refuse('401 Unauthorized');
+    if (wss.clients.size >= MAX_CLIENTS) return refuse('503 Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req));
   });
 
+  // A peer that vanished without closing (a laptop lid, a dropped tunnel) is noticed and its
+  // session closed, so its terminals and SSH channels do not live on.
+  const alive = new WeakMap<WebSocket, boolean>();
+  const pinger = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, PING_MS);
+  pinger.unref();
+
   const attach = (ws: WebSocket, req: http.IncomingMessage): void => {
     const actor = `${os.userInfo().username}@browser(${req.socket.remoteAddress ?? '?'})`;
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
     const send = (msg: ServerMessage): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > MAX_BUFFERED) {
+        log(`[serve] ${actor} stopped reading its replies; closing its connection`);
+        ws.terminate();
+        return;
+      }
+      ws.send(JSON.stringify(msg));
     };
     const session = new ApiSession(o.dispatcher, o.streams, { actor }, send);
     ws.on('message', (data, isBinary) => {
@@ -200,6 +281,7 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
     port: actualPort,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(pinger);
         for (const c of wss.clients) c.terminate();
         wss.close();
         server.closeAllConnections();
