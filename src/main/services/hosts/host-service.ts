@@ -1,7 +1,6 @@
 // Hosts as the API sees them: inventory changes with their secrets, connect/test through the
 // pool, host key trust, and ~/.ssh/config import. Secrets the user chose not to save are kept in
 // memory for this run only.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {
@@ -18,7 +17,7 @@ import type { HostKeyTrust } from '../ssh/host-keys';
 import type { ConnectTarget, SshPool } from '../ssh/ssh-pool';
 import { parseProbe, PROBE_SCRIPT } from './host-probe';
 import type { HostFields, HostStore } from './host-store';
-import { defaultImportContext, jumpHostsFirst, previewImport } from './ssh-config-import';
+import { defaultImportContext, jumpHostsFirst, previewImport, readConfigFile } from './ssh-config-import';
 
 export interface HostInput extends HostFields {
   secret?: string | undefined;
@@ -193,8 +192,9 @@ export class HostService {
     const file = (input.path ?? '~/.ssh/config').replace(/^~\//, `${os.homedir()}${path.sep}`);
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readConfigFile(file);
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       throw new ApiError(
         'NOT_FOUND',
         `Cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Paste the file's text instead.`,

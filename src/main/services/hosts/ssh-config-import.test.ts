@@ -2,7 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
-import { previewImport, type ImportContext } from './ssh-config-import';
+import { execFileSync } from 'node:child_process';
+import { MAX_CONFIG_BYTES, previewImport, readConfigFile, type ImportContext } from './ssh-config-import';
 
 const HOME = '/home/alice';
 const files: Record<string, string> = {
@@ -168,5 +169,32 @@ describe('~/.ssh/config import of untrusted or unusual text', () => {
     expect(reason('y')).toMatch(/loop/);
     expect(reason('v')).toMatch(/"w" is skipped/);
     expect(reason('u')).toMatch(/"w" is skipped/);
+  });
+});
+
+describe('reading config files the user names', () => {
+  it('refuses what is not a small regular file, without hanging on a FIFO or /dev/zero', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labdeck-cfg-'));
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => readConfigFile(fifo)).toThrow(/not a regular file/);
+    expect(() => readConfigFile('/dev/zero')).toThrow(/not a regular file/);
+    const big = path.join(dir, 'big');
+    fs.writeFileSync(big, 'x'.repeat(MAX_CONFIG_BYTES + 1));
+    expect(() => readConfigFile(big)).toThrow(/larger than an SSH config/);
+    const ok = path.join(dir, 'config');
+    fs.writeFileSync(ok, 'Host a\n  HostName 10.0.0.1\n');
+    expect(readConfigFile(ok)).toContain('HostName 10.0.0.1');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops an Include that multiplies itself', () => {
+    const loop: Record<string, string> = { '/home/alice/.ssh/a': 'Include a a a a\nHost x\n  HostName 10.0.0.1\n' };
+    const c: ImportContext = {
+      ...ctx(),
+      fileExists: (p) => p in loop,
+      readFile: (p) => loop[p]!,
+    };
+    expect(() => previewImport('Include a', 'pasted', c)).toThrow(/more than 8 levels|more than 1 MiB/);
   });
 });

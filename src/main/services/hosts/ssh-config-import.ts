@@ -6,6 +6,37 @@ import path from 'node:path';
 import SSHConfig from 'ssh-config';
 import { addressSchema, hostNameSchema, unixUserSchema } from '../../../shared/api/contract';
 import type { HostDraft, ImportPreview } from '../../../shared/api/domain';
+import { ApiError } from '../../../shared/api/errors';
+
+/** An SSH config (or an Include) larger than this is not one. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+/** Everything Include pulls in, together. */
+const MAX_EXPANDED = 1024 * 1024;
+
+/**
+ * Reads a config file the user named (or an Include named): only a regular file, and only a
+ * small one. /dev/zero or a FIFO must not hang or exhaust the app.
+ */
+export function readConfigFile(file: string): string {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new ApiError('VALIDATION', `${file} is not a regular file.`, 'path');
+    if (st.size > MAX_CONFIG_BYTES) {
+      throw new ApiError(
+        'VALIDATION',
+        `${file} is ${Math.round(st.size / 1024)} KiB, larger than an SSH config can be (256 KiB).`,
+        'path',
+      );
+    }
+    const buf = Buffer.alloc(st.size);
+    const n = fs.readSync(fd, buf, 0, st.size, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 export interface ImportContext {
   /** Names already in the inventory. */
@@ -24,7 +55,7 @@ export const defaultImportContext = (existing: Set<string>): ImportContext => ({
   home: os.homedir(),
   localUser: os.userInfo().username,
   fileExists: (p) => fs.existsSync(p),
-  readFile: (p) => fs.readFileSync(p, 'utf8'),
+  readFile: readConfigFile,
   listDir: (d) => fs.readdirSync(d),
 });
 
@@ -54,8 +85,8 @@ function globFiles(pattern: string, ctx: ImportContext): string[] {
 
 /** Inlines Include directives (relative paths are under ~/.ssh, as for the user's config). */
 export function expandIncludes(text: string, ctx: ImportContext, depth = 0): string {
-  if (depth > 8) throw new Error('Include nests more than 8 levels deep (a loop?)');
-  return text
+  if (depth > 8) throw new ApiError('VALIDATION', 'Include nests more than 8 levels deep (a loop?)', 'text');
+  const out = text
     .split('\n')
     .map((line) => {
       const m = /^\s*Include\s+(.+)$/i.exec(line);
@@ -73,6 +104,10 @@ export function expandIncludes(text: string, ctx: ImportContext, depth = 0): str
         .join('\n');
     })
     .join('\n');
+  if (out.length > MAX_EXPANDED) {
+    throw new ApiError('VALIDATION', 'Include pulls in more than 1 MiB of configuration (a loop?)', 'text');
+  }
+  return out;
 }
 
 const first = (v: unknown): string | undefined =>
