@@ -88,10 +88,16 @@ export function createApp(options: AppOptions): AppServices {
   const database = openDatabase(dbPath, options.migrationsFolder);
   const audit = new AuditStore(database.db);
   const settings = new SettingsService(database.db);
-  const secrets = new SecretStore(
-    database.db,
-    options.cipher ?? new KeyFileCipher(path.join(options.dataDir, 'secrets.key')),
-  );
+  const cipher = options.cipher ?? new KeyFileCipher(path.join(options.dataDir, 'secrets.key'));
+  const secrets = new SecretStore(database.db, cipher);
+  // Saved secrets that cannot be read (the key file was lost, the keychain is not there): said
+  // once at start and on the Settings page; each is asked for again when its host connects.
+  const unreadable = secrets.unreadableCount();
+  if (unreadable > 0) {
+    console.warn(
+      `[secrets] ${unreadable} saved secret(s) cannot be decrypted with ${cipher.describe}${cipher instanceof KeyFileCipher && cipher.created ? ' (a new key was just made: the old one is missing)' : ''}. Labdeck will ask for them again.`,
+    );
+  }
   const hostStore = new HostStore(database.db);
   const trust = new HostKeyTrust(
     database.db,
@@ -127,6 +133,8 @@ export function createApp(options: AppOptions): AppServices {
         }
       }, 0),
       platform: `${os.platform()} ${os.release()}`,
+      secretStorage: cipher.describe,
+      unreadableSecrets: secrets.unreadableCount(),
       hostname: os.hostname(),
       nodeVersion: process.versions.node,
     }),

@@ -51,6 +51,10 @@ export interface AppInfo {
   platform: string;
   hostname: string;
   nodeVersion: string;
+  /** How saved passwords and passphrases are encrypted, in words. */
+  secretStorage: string;
+  /** Saved secrets that cannot be decrypted here (lost key, other keychain): asked for again. */
+  unreadableSecrets: number;
 }
 
 export interface SystemStatic {

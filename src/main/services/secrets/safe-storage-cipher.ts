@@ -12,7 +12,11 @@ export interface SafeStorageLike {
 
 export class SafeStorageCipher implements Cipher {
   readonly id = 'electron-safestorage';
-  constructor(private readonly storage: SafeStorageLike) {}
+  readonly describe: string;
+  constructor(private readonly storage: SafeStorageLike) {
+    const backend = storage.getSelectedStorageBackend?.();
+    this.describe = `the OS keychain (Electron safeStorage${backend ? `, ${backend}` : ''})`;
+  }
 
   /** Whether the OS keyring really protects secrets (otherwise use the key-file cipher). */
   static usable(storage: SafeStorageLike): boolean {

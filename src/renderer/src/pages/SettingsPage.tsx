@@ -45,6 +45,17 @@ export function SettingsPage(): React.JSX.Element {
             <dd className="mono">
               {i.dbPath} <span className="dim">({formatBytes(i.dbSizeBytes)})</span>
             </dd>
+            <dt>Saved secrets</dt>
+            <dd data-testid="secret-storage">
+              encrypted with {i.secretStorage}
+              {i.unreadableSecrets > 0 && (
+                <span className="err">
+                  {' '}
+                  · {i.unreadableSecrets} cannot be decrypted here (key lost or another keychain): Labdeck asks for
+                  them again when their hosts connect
+                </span>
+              )}
+            </dd>
             <dt>Running as</dt>
             <dd>
               {i.mode === 'desktop' ? 'Desktop app' : 'Browser mode (npm run serve)'} · Labdeck {i.version} ·
