@@ -152,6 +152,26 @@ describe('Dispatcher: audit', () => {
     expect(params['workstationName']).toBe('ws');
   });
 
+  it('records rejected input safely: a clean, short target and no bare values', async () => {
+    const { dispatcher, rows } = setup({
+      'hosts.add': vi.fn(() => {
+        throw new Error('not reached');
+      }),
+    });
+    const name = `evil\u001b[31m\n\u202e${'x'.repeat(500_000)}`;
+    await dispatcher.dispatch('hosts.add', { name, pwd: 'hunter2', bearer: 'tok-123' }, ctx);
+    await dispatcher.dispatch('settings.update', 'a-bare-secret-string', ctx);
+    const [bare, host] = rows();
+    expect(host!.target.length).toBeLessThanOrEqual(129);
+    // eslint-disable-next-line no-control-regex
+    expect(host!.target).not.toMatch(/[\u0000-\u001f\u202e]/);
+    expect(host!.target.startsWith('evil?[31m??')).toBe(true);
+    expect(host!.params).not.toContain('hunter2');
+    expect(host!.params).not.toContain('tok-123');
+    expect(bare!.params).not.toContain('a-bare-secret-string');
+    expect(JSON.parse(bare!.params)).toEqual({ rejectedInput: 'string' });
+  });
+
   it('records what Labdeck did by itself as Labdeck, with secrets redacted', () => {
     const { dispatcher, rows } = setup();
     dispatcher.record({

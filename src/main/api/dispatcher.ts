@@ -35,6 +35,20 @@ export interface DispatcherOptions {
   log?: (message: string, err?: unknown) => void;
 }
 
+/** An audit target from (possibly rejected) input: one line, no control or bidi characters, short. */
+export function cleanTarget(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > 128 ? `${clean.slice(0, 128)}…` : clean;
+}
+
+/** Rejected input is recorded by shape (an object's fields, redacted), never as a bare value. */
+function rejectedParams(raw: unknown): unknown {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return raw;
+  return { rejectedInput: Array.isArray(raw) ? 'array' : raw === null ? 'null' : typeof raw };
+}
+
 /** The actor of rows for what Labdeck did on its own, not on a person's call. */
 export const AUTOMATIC_ACTOR = 'labdeck (automatic)';
 
@@ -89,7 +103,9 @@ export class Dispatcher {
     let target: string;
     try {
       // Rejected input still names its target where it can, so the row says what was attempted.
-      target = callCtx.target ?? def.target?.((parsed.success ? parsed.data : rawInput) as never) ?? '';
+      target = cleanTarget(
+        callCtx.target ?? def.target?.((parsed.success ? parsed.data : rawInput) as never) ?? '',
+      );
     } catch {
       target = '';
     }
@@ -104,7 +120,7 @@ export class Dispatcher {
             ? { ...(parsed.data as object), ...callCtx.auditDetails }
             : parsed.success
               ? parsed.data
-              : rawInput,
+              : rejectedParams(rawInput),
         ),
         result: env.ok ? 'ok' : 'error',
         errorCode: env.ok ? null : env.error.code,

@@ -2,7 +2,7 @@
 // strings are cut, and the result is bounded JSON.
 
 const SECRET_KEY =
-  /pass(word|phrase)?|secret|token|private|credential|api[-_]?key|^key$|cookie|auth(orization)?$/i;
+  /pass(word|phrase|wd)?|pwd|secret|token|bearer|private|credential|api[-_]?key|^key$|cookie|auth(orization)?$|^otp$|^pin$/i;
 export const REDACTED = '[redacted]';
 const MAX_STRING = 256;
 const MAX_DEPTH = 6;

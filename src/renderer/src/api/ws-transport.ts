@@ -32,6 +32,8 @@ export function createWsTransport(url: string, onState: (state: ConnectionState)
         code: 'UNAVAILABLE',
         message: 'Lost the connection to the Labdeck server. Is "npm run serve" still running? Retrying…',
       });
+      // Those calls have failed for their callers: never replay them (a delete, a keystroke) later.
+      outbox.length = 0;
       const delay = Math.min(10_000, 250 * 2 ** retry++) * (0.75 + Math.random() / 2);
       setTimeout(connect, delay);
     };

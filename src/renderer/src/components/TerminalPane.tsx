@@ -32,6 +32,11 @@ const THEME = {
 };
 const MAX_INPUT = 60_000;
 
+/** Links from terminal output (plain URLs and OSC 8 hyperlinks) open outside the app, web links only. */
+function openLink(uri: string): void {
+  if (/^https?:\/\//i.test(uri)) window.open(uri, '_blank', 'noopener,noreferrer');
+}
+
 interface Props {
   hostId: number;
   /** Reports this pane's state to its tab (terminal tabs in the background show a lost link). */
@@ -80,12 +85,13 @@ export function TerminalPane({
       screenReaderMode: initial.current?.terminalScreenReader ?? false,
       theme: THEME,
       fontFamily: initial.current?.terminalFontFamily ?? "'DejaVu Sans Mono', monospace",
+      linkHandler: { activate: (_e, uri) => openLink(uri) },
     });
     const fit = new FitAddon();
     const search = new SearchAddon();
     term.loadAddon(fit);
     term.loadAddon(search);
-    term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener,noreferrer')));
+    term.loadAddon(new WebLinksAddon((_e, uri) => openLink(uri)));
     term.open(box.current!);
     term.attachCustomKeyEventHandler((e) => {
       if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
