@@ -31,6 +31,10 @@ async function main(): Promise<void> {
     );
     return;
   }
+  const given = process.env['LABDECK_TOKEN'];
+  if (given !== undefined && given !== '' && given.length < 16) {
+    throw new Error('LABDECK_TOKEN is shorter than 16 characters: too easy to guess. Leave it unset for a random one.');
+  }
   const dataDir = path.resolve(values['data-dir'] ?? process.env['LABDECK_DATA_DIR'] ?? defaultDataDir());
   const root = path.resolve(__dirname, '..', '..');
   const app = createApp({
@@ -43,7 +47,7 @@ async function main(): Promise<void> {
     dispatcher: app.dispatcher,
     streams: app.streams,
     staticDir: path.join(root, 'out', 'renderer'),
-    token: process.env['LABDECK_TOKEN'] || newToken(),
+    token: given || newToken(),
     host: values.host,
     port: Number(values.port),
     allowRemote: values['allow-remote'],
