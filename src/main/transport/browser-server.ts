@@ -160,7 +160,8 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       // Trade the token in the address bar for a cookie, so it leaves the history and the screen.
       res
         .writeHead(302, {
-          Location: url.pathname,
+          // One leading slash: "//evil.example" would leave this server.
+          Location: `/${url.pathname.replace(/^\/+/, '')}`,
           'Set-Cookie': `${cookieName(actualPort)}=${encodeURIComponent(o.token)}; HttpOnly; SameSite=Strict; Path=/`,
           ...security,
         })
