@@ -39,7 +39,7 @@ describe('browser-mode server access control', () => {
     const cookie = first.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(new RegExp(`^labdeck_token_${s.port}=`)); // its own port's cookie
     // The redirect never leaves this server, whatever the path looks like.
-    const sneaky = await get(`${s.origin}//evil.example/x?token=${s.token}`);
+    const sneaky = await get(`${s.origin}/.//evil.example/x?token=${s.token}`);
     expect(sneaky.status).toBe(302);
     expect(sneaky.headers.get('location')).toBe('/evil.example/x');
     expect(cookie).toMatch(/HttpOnly/);
