@@ -48,6 +48,11 @@ test('an audited settings change appears on the Activity page, and a rejected on
   await expect(rows.first()).toContainText('settings.update');
   await expect(rows.first()).toContainText('VALIDATION');
   await expect(rows.nth(1)).toContainText('ok');
+  // Laid out as a table: each cell as wide as its header, the action readable in full.
+  const header = await app.locator('.grid thead th').nth(1).boundingBox();
+  const cell = await rows.first().locator('td').nth(1).boundingBox();
+  expect(cell!.width).toBeGreaterThan(100);
+  expect(Math.abs(cell!.x - header!.x)).toBeLessThan(2);
   await rows.nth(1).click();
   await expect(app.locator('tr.detail')).toContainText(name);
   await screenshot(app, 'activity');

@@ -35,7 +35,19 @@ function Row({
 }): React.JSX.Element {
   return (
     <Fragment>
-      <tr className={`row ${e.result}`} onClick={onToggle} data-testid="audit-row">
+      <tr
+        className={`audit-row ${e.result}`}
+        onClick={onToggle}
+        onKeyDown={(ev) => {
+          if (ev.key === 'Enter' || ev.key === ' ') {
+            ev.preventDefault();
+            onToggle();
+          }
+        }}
+        tabIndex={0}
+        aria-expanded={open}
+        data-testid="audit-row"
+      >
         <td className="mono" title={formatAgo(e.ts)}>
           {formatTimestamp(e.ts)}
         </td>
