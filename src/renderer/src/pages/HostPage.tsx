@@ -5,7 +5,7 @@ import { useState } from 'react';
 import type { Host, HostState, HostTestReport } from '../../../shared/api/domain';
 import { api, ApiError } from '../api';
 import { HostDialog } from '../components/HostDialog';
-import { errorText, NEXT_STEP, nextStep } from '../lib/errors';
+import { errorText, nextStep } from '../lib/errors';
 import { formatBytes, formatIn, formatTimestamp } from '../lib/format';
 import { useNow } from '../hooks/useNow';
 import { STATE_LABEL, useHostStates } from '../state/host-states';
@@ -76,7 +76,19 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
     onSettled: touched,
   });
   const disconnect = useMutation({ mutationFn: () => api.hosts.disconnect({ id: hostId }) });
-  const test = useMutation({ mutationFn: () => api.hosts.test({ id: hostId }), onSettled: touched });
+  // The last report outlives this page (tabs unmount it): kept in the query cache per host.
+  const lastTest = useQuery({
+    queryKey: ['hosts', 'test', hostId],
+    queryFn: () => Promise.resolve<{ report: HostTestReport; at: number } | null>(null),
+    enabled: false,
+    staleTime: Infinity,
+    gcTime: Infinity,
+  });
+  const test = useMutation({
+    mutationFn: () => api.hosts.test({ id: hostId }),
+    onSuccess: (report) => qc.setQueryData(['hosts', 'test', hostId], { report, at: Date.now() }),
+    onSettled: touched,
+  });
   const trust = useMutation({
     mutationFn: async (fingerprint: string) => {
       await api.hosts.trustKey({ id: hostId, fingerprint });
@@ -145,7 +157,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
               {host.user}@{host.address}:{host.port}
             </span>
             <span>
-              {host.kind === 'lxc' ? 'LXC container' : host.kind === 'gpu' ? 'GPU desktop' : 'host'}
+              {host.kind === 'lxc' ? 'LXC container' : host.kind === 'gpu' ? 'GPU desktop' : 'Other'}
             </span>
             <span>
               auth:{' '}
@@ -166,25 +178,48 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           </div>
         </div>
         <div className="toolbar">
-          {st === 'online' ? (
-            <button className="btn" onClick={() => disconnect.mutate()}>
-              Disconnect
+          {st === 'online' || st === 'connecting' || (state?.retryAt ?? 0) > now ? (
+            <button
+              className="btn"
+              data-testid="disconnect"
+              onClick={() => {
+                const open = state?.channels ?? 0;
+                if (
+                  open > 0 &&
+                  !window.confirm(
+                    `${host.name} has ${open} open channel${open === 1 ? '' : 's'} (terminals, commands). Disconnecting ends them. Disconnect?`,
+                  )
+                )
+                  return;
+                disconnect.mutate();
+              }}
+            >
+              {st === 'online' ? 'Disconnect' : st === 'connecting' ? 'Cancel' : 'Stop retrying'}
             </button>
           ) : (
             <button
               className="btn primary"
               data-testid="connect"
-              disabled={busy || st === 'connecting'}
+              disabled={busy}
               onClick={() => connect.mutate(undefined)}
             >
-              {st === 'connecting' ? 'Connecting…' : 'Connect'}
+              {connect.isPending ? 'Connecting…' : 'Connect'}
             </button>
           )}
           <button
             className="btn primary"
             data-testid="open-terminal"
-            disabled={st !== 'online'}
-            onClick={() => openTerminal(host.id, host.name)}
+            disabled={busy || st === 'connecting'}
+            title={st === 'online' ? 'Open a shell on this host' : 'Connects first, then opens a shell'}
+            onClick={() => {
+              if (st === 'online') openTerminal(host.id, host.name);
+              else
+                connect.mutate(undefined, {
+                  onSuccess: (s) => {
+                    if (s.state === 'online') openTerminal(host.id, host.name);
+                  },
+                });
+            }}
           >
             Terminal
           </button>
@@ -232,10 +267,8 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
         </div>
         {state?.message && st !== 'online' && st !== 'idle' && (
           <div className="state-msg" data-testid="host-state-message">
+            {/* The host's own message already names the host and the next step. */}
             {state.message}
-            {state.errorCode && NEXT_STEP[state.errorCode] && (
-              <div className="next">{NEXT_STEP[state.errorCode]}</div>
-            )}
           </div>
         )}
       </section>
@@ -356,8 +389,11 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
       <div className="two-col">
         <section className="panel">
           <h2>Test connection</h2>
-          {test.data ? (
-            <Report r={test.data} />
+          {lastTest.data ? (
+            <>
+              <Report r={lastTest.data.report} />
+              <p className="dim small">tested {formatTimestamp(lastTest.data.at).slice(11)}</p>
+            </>
           ) : (
             <p className="dim">
               Connects, then reports the system, CPUs, memory, GPUs, container and round-trip time.
