@@ -95,6 +95,7 @@ export function TerminalPane({
     term.open(box.current!);
     term.attachCustomKeyEventHandler((e) => {
       if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
+      if (e.code === 'PageUp' || e.code === 'PageDown') return false; // switches tabs (TabBar)
       if (e.code === 'KeyC') {
         void navigator.clipboard?.writeText(term.getSelection());
         return false;

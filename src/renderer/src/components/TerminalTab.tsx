@@ -1,7 +1,7 @@
 // A terminal tab: one shell, or two side by side (split).
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api';
-import { useUi, type Tab } from '../state/ui-store';
+import { confirmEndShells, useUi, type Tab } from '../state/ui-store';
 import { TerminalPane } from './TerminalPane';
 
 export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): React.JSX.Element {
@@ -10,15 +10,30 @@ export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): R
   const hostName = hosts.data?.find((h) => h.id === tab.hostId)?.name;
   const split = useUi((s) => s.split);
   const closePane = useUi((s) => s.closePane);
+  const paneStatus = useUi((s) => s.paneStatus);
   const panes = tab.panes ?? [];
   return (
     <div className="term-tab" style={{ display: visible ? 'flex' : 'none' }} data-testid="terminal-tab">
       <div className="term-toolbar">
-        <span className="dim">{tab.title} · Ctrl+Shift+C/V copy/paste · Ctrl+Shift+F search</span>
+        <span className="dim">
+          {tab.title} · Ctrl+Shift+C/V copy/paste · Ctrl+Shift+F search · Ctrl+Shift+PgUp/PgDn switch tabs
+        </span>
         <span className="spacer" />
-        {panes.length < 2 && (
+        {panes.length < 2 ? (
           <button className="btn small" data-testid="term-split" onClick={() => split(tab.id)}>
             Split
+          </button>
+        ) : (
+          <button
+            className="btn small"
+            data-testid="term-unsplit"
+            title="Close the right-hand shell"
+            onClick={() => {
+              const right = panes[1]!;
+              if (confirmEndShells([right], paneStatus, 'Closing the right-hand shell')) closePane(tab.id, right);
+            }}
+          >
+            Unsplit
           </button>
         )}
       </div>

@@ -68,4 +68,16 @@ describe('terminal tabs', () => {
     useUi.getState().syncHosts([{ id: 1, name: 'renamed' }]);
     expect(useUi.getState().tabs.map((t) => t.title)).toEqual(['This computer', 'h1 (alice)']);
   });
+
+  it('numbers further shells on the same host, and tracks each pane for its tab', () => {
+    useUi.getState().openTerminal(2, 'gpu');
+    useUi.getState().openTerminal(2, 'gpu');
+    useUi.getState().openTerminal(2, 'gpu');
+    const titles = useUi.getState().tabs.map((t) => t.title);
+    expect(titles.filter((t) => t.startsWith('gpu'))).toEqual(['gpu', 'gpu #2', 'gpu #3']);
+    useUi.getState().setPaneStatus('p1', 'lost');
+    expect(useUi.getState().paneStatus).toMatchObject({ p1: 'lost' });
+    useUi.getState().setPaneStatus('p1', null);
+    expect(useUi.getState().paneStatus).not.toHaveProperty('p1');
+  });
 });

@@ -27,6 +27,13 @@ const TITLES: Record<'local' | 'activity' | 'settings', string> = {
 /** How a terminal pane's shell is doing, so its tab can say so while it is in the background. */
 export type PaneStatus = 'opening' | 'open' | 'exited' | 'lost' | 'failed';
 
+/** Whether closing these panes ends running shells; asks the person first if so. */
+export function confirmEndShells(panes: string[], status: Record<string, PaneStatus>, what: string): boolean {
+  const live = panes.filter((p) => status[p] === 'open' || status[p] === 'opening').length;
+  if (live === 0) return true;
+  return window.confirm(`${what} ends ${live === 1 ? 'a running shell' : `${live} running shells`}. Continue?`);
+}
+
 interface UiState {
   tabs: Tab[];
   paneStatus: Record<string, PaneStatus>;
@@ -81,16 +88,21 @@ export const useUi = create<UiState>((set) => ({
       return { tabs, activeId };
     }),
   openTerminal: (hostId, hostName, asUser) =>
-    set((s) =>
-      focusOrAdd(s, {
+    set((s) => {
+      // A second shell on the same host gets a number, so tabs can be told apart.
+      const base = asUser ? `${hostName} (${asUser})` : hostName;
+      const taken = new Set(s.tabs.filter((t) => t.kind === 'terminal').map((t) => t.title));
+      let title = base;
+      for (let n = 2; taken.has(title); n++) title = `${base} #${n}`;
+      return focusOrAdd(s, {
         id: newId('term'),
         kind: 'terminal',
-        title: asUser ? `${hostName} (${asUser})` : hostName,
+        title,
         hostId,
         ...(asUser ? { asUser } : {}),
         panes: [newId('pane')],
-      }),
-    ),
+      });
+    }),
   rename: (id, title) =>
     set((s) => ({
       tabs: s.tabs.map((t) =>
