@@ -54,10 +54,17 @@ test('a wrong password shows what failed and what to do', async ({ app }) => {
   await app.getByTestId('connect').click();
   await app.getByTestId('trust-key').click();
   await expect(app.getByTestId('host-state-label')).toHaveText('login failed');
+  // What failed, on which host, and what to do next — said once.
+  await expect(app.getByTestId('host-state-message')).toContainText('lab-h2-pw (ldlab-user@');
   await expect(app.getByTestId('host-state-message')).toContainText('refused the login');
-  await expect(app.getByTestId('host-state-message')).toContainText('Check the user, key or password');
+  await expect(app.getByTestId('host-state-message')).toContainText('Check the user name, key, agent or password');
   await expect(app.getByTestId('secret-prompt')).toBeVisible();
   await screenshot(app, 'host-auth-failed');
+  // The prompt takes the right password and the host comes online.
+  await app.getByTestId('secret-input').fill(h2.extra.find((l) => l.password)!.password!);
+  await app.getByTestId('secret-prompt').getByRole('button', { name: 'Connect' }).click();
+  await expect(app.getByTestId('host-state-label')).toHaveText('online');
+  await expect(app.getByTestId('secret-prompt')).toHaveCount(0);
 });
 
 test('import hosts from a pasted ~/.ssh/config with a preview', async ({ app }) => {

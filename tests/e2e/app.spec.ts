@@ -40,7 +40,7 @@ test('an audited settings change appears on the Activity page, and a rejected on
   // Whitespace only: the API rejects it, naming the field.
   await app.getByTestId('workstation-name').fill('   ');
   await app.getByTestId('save-name').click();
-  await expect(app.locator('.field-error')).toContainText('workstationName');
+  await expect(app.locator('.field-error')).toHaveText('Must not be empty');
   await screenshot(app, 'settings');
 
   await app.getByTestId('nav-activity').click();

@@ -46,6 +46,7 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
   const openHost = useUi((s) => s.openHost);
   const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
   const [f, setF] = useState<Form>(() => fromHost(host));
+  const [pristine] = useState<Form>(() => fromHost(host));
   const set = <K extends keyof Form>(k: K, v: Form[K]): void => setF((prev) => ({ ...prev, [k]: v }));
 
   const save = useMutation({
@@ -84,7 +85,12 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
   const secretLabel = f.authMethod === 'password' ? 'Password' : 'Key passphrase';
 
   return (
-    <Modal title={host ? `Edit ${host.name}` : 'Add a host'} onClose={onClose} testId="host-dialog">
+    <Modal
+      title={host ? `Edit ${host.name}` : 'Add a host'}
+      onClose={onClose}
+      testId="host-dialog"
+      dirty={JSON.stringify(f) !== JSON.stringify(pristine)}
+    >
       <form
         className="form-grid"
         onSubmit={(e) => {
@@ -92,10 +98,10 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
           save.mutate();
         }}
       >
-        <label>Name</label>
+        <label htmlFor="f-host-name">Name</label>
         <div>
           <input
-            data-testid="host-name"
+            id="f-host-name" data-testid="host-name"
             value={f.name}
             onChange={(e) => set('name', e.target.value)}
             placeholder="gpu-box"
@@ -103,10 +109,10 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
           />
           {err('name')}
         </div>
-        <label>Address</label>
+        <label htmlFor="f-host-address">Address</label>
         <div className="row">
           <input
-            data-testid="host-address"
+            id="f-host-address" data-testid="host-address"
             value={f.address}
             onChange={(e) => set('address', e.target.value)}
             placeholder="10.0.0.5 or host.lan"
@@ -114,6 +120,7 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
           <span className="dim">port</span>
           <input
             data-testid="host-port"
+            aria-label="Port"
             className="narrow"
             value={f.port}
             onChange={(e) => set('port', e.target.value)}
@@ -126,14 +133,14 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
             {err('address') ?? err('port')}
           </>
         ) : null}
-        <label>User</label>
+        <label htmlFor="f-host-user">User</label>
         <div>
-          <input data-testid="host-user" value={f.user} onChange={(e) => set('user', e.target.value)} />
+          <input id="f-host-user" data-testid="host-user" value={f.user} onChange={(e) => set('user', e.target.value)} />
           {err('user')}
         </div>
-        <label>Kind</label>
+        <label htmlFor="f-host-kind">Kind</label>
         <select
-          data-testid="host-kind"
+          id="f-host-kind" data-testid="host-kind"
           value={f.kind}
           onChange={(e) => set('kind', e.target.value as HostKind)}
         >
@@ -141,8 +148,8 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
           <option value="gpu">GPU desktop</option>
           <option value="other">Other</option>
         </select>
-        <label>Authentication</label>
-        <div className="segmented" role="radiogroup">
+        <label id="f-auth-label">Authentication</label>
+        <div className="segmented" role="radiogroup" aria-labelledby="f-auth-label">
           {(['key', 'agent', 'password'] as AuthMethod[]).map((m) => (
             <button
               type="button"
@@ -159,10 +166,10 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
         </div>
         {f.authMethod === 'key' && (
           <>
-            <label>Private key</label>
+            <label htmlFor="f-host-keypath">Private key</label>
             <div>
               <input
-                data-testid="host-keypath"
+                id="f-host-keypath" data-testid="host-keypath"
                 value={f.keyPath}
                 onChange={(e) => set('keyPath', e.target.value)}
                 placeholder="~/.ssh/id_ed25519"
@@ -173,10 +180,10 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
         )}
         {f.authMethod !== 'agent' && (
           <>
-            <label>{secretLabel}</label>
+            <label htmlFor="f-host-secret">{secretLabel}</label>
             <div>
               <input
-                data-testid="host-secret"
+                id="f-host-secret" data-testid="host-secret"
                 type="password"
                 autoComplete="off"
                 value={f.secret}
@@ -210,9 +217,9 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
             </div>
           </>
         )}
-        <label>Jump host</label>
+        <label htmlFor="f-host-jump">Jump host</label>
         <select
-          data-testid="host-jump"
+          id="f-host-jump" data-testid="host-jump"
           value={f.jumpHostId}
           onChange={(e) => set('jumpHostId', e.target.value)}
         >
@@ -231,12 +238,12 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
             {err('jumpHostId')}
           </>
         ) : null}
-        <label>Group</label>
-        <input value={f.group} onChange={(e) => set('group', e.target.value)} placeholder="e.g. proxmox-1" />
-        <label>Tags</label>
-        <input value={f.tags} onChange={(e) => set('tags', e.target.value)} placeholder="space separated" />
-        <label>Notes</label>
-        <textarea rows={2} value={f.notes} onChange={(e) => set('notes', e.target.value)} />
+        <label htmlFor="f-group">Group</label>
+        <input id="f-group" value={f.group} onChange={(e) => set('group', e.target.value)} placeholder="e.g. proxmox-1" />
+        <label htmlFor="f-tags">Tags</label>
+        <input id="f-tags" value={f.tags} onChange={(e) => set('tags', e.target.value)} placeholder="space separated" />
+        <label htmlFor="f-notes">Notes</label>
+        <textarea id="f-notes" rows={2} value={f.notes} onChange={(e) => set('notes', e.target.value)} />
         {save.error &&
           !(['name', 'address', 'port', 'user', 'keyPath', 'jumpHostId'] as const).some((k) =>
             fieldError(save.error, k),

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ImportPreview } from '../../../shared/api/domain';
 import { api } from '../api';
-import { errorText } from '../lib/errors';
+import { errorText, nextStep } from '../lib/errors';
 import { Modal } from './Modal';
 
 export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.Element {
@@ -28,17 +28,18 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
   return (
     <Modal title="Import hosts from ~/.ssh/config" onClose={onClose} wide testId="import-dialog">
       <div className="import-source">
-        <div className="row">
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            preview.mutate({ path });
+          }}
+        >
           <input value={path} onChange={(e) => setPath(e.target.value)} aria-label="Config file" />
-          <button
-            className="btn"
-            data-testid="import-read"
-            onClick={() => preview.mutate({ path })}
-            disabled={preview.isPending}
-          >
-            Read file
+          <button className="btn" type="submit" data-testid="import-read" disabled={preview.isPending}>
+            {preview.isPending && preview.variables && 'path' in preview.variables ? 'Reading…' : 'Read file'}
           </button>
-        </div>
+        </form>
         <div className="dim small">…or paste a config:</div>
         <textarea
           rows={5}
@@ -54,10 +55,14 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
           onClick={() => preview.mutate({ text })}
           disabled={!text.trim() || preview.isPending}
         >
-          Preview pasted text
+          {preview.isPending && preview.variables && 'text' in preview.variables ? 'Reading…' : 'Preview pasted text'}
         </button>
       </div>
-      {preview.error && <div className="banner error">{errorText(preview.error)}</div>}
+      {preview.error && (
+        <div className="banner error">
+          {errorText(preview.error)} {nextStep(preview.error)}
+        </div>
+      )}
       {p && (
         <div className="import-preview" data-testid="import-result">
           <h3>
@@ -82,6 +87,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
                     <td>
                       <input
                         type="checkbox"
+                        aria-label={`Import ${d.name}`}
                         checked={chosen.has(d.name)}
                         onChange={(e) => {
                           const next = new Set(chosen);
@@ -126,7 +132,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
               disabled={chosen.size === 0 || run.isPending}
               onClick={() => run.mutate()}
             >
-              Import {chosen.size} host{chosen.size === 1 ? '' : 's'}
+              {run.isPending ? 'Importing…' : `Import ${chosen.size} host${chosen.size === 1 ? '' : 's'}`}
             </button>
           </div>
         </div>

@@ -242,6 +242,18 @@ export function TerminalPane({
     };
   }, [visible]);
 
+  const [missing, setMissing] = useState(false);
+  const find = (dir: 'next' | 'previous'): void => {
+    const search = searchRef.current;
+    if (!search || !query) return;
+    setMissing(!(dir === 'next' ? search.findNext(query) : search.findPrevious(query)));
+  };
+  const closeSearch = (): void => {
+    setSearching(false);
+    setMissing(false);
+    searchRef.current?.clearDecorations();
+    termRef.current?.focus();
+  };
   const ended = status.kind === 'ended' || status.kind === 'failed';
   const reconnect = (): void => {
     setStatus({ kind: 'opening' });
@@ -271,31 +283,33 @@ export function TerminalPane({
       {searching && (
         <form
           className="term-search"
+          role="search"
           onSubmit={(e) => {
             e.preventDefault();
-            searchRef.current?.findNext(query);
+            find('next');
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') closeSearch();
           }}
         >
           <input
             autoFocus
             value={query}
             placeholder="Search scrollback"
-            onChange={(e) => setQuery(e.target.value)}
+            aria-label="Search the terminal's scrollback"
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setMissing(false);
+            }}
           />
-          <button type="button" className="btn" onClick={() => searchRef.current?.findPrevious(query)}>
+          {missing && <span className="dim small">no matches</span>}
+          <button type="button" className="btn" aria-label="Previous match" onClick={() => find('previous')}>
             ↑
           </button>
-          <button type="submit" className="btn">
+          <button type="submit" className="btn" aria-label="Next match">
             ↓
           </button>
-          <button
-            type="button"
-            className="btn"
-            onClick={() => {
-              setSearching(false);
-              termRef.current?.focus();
-            }}
-          >
+          <button type="button" className="btn" aria-label="Close search" onClick={closeSearch}>
             ×
           </button>
         </form>

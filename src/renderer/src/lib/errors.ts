@@ -23,6 +23,9 @@ export function nextStep(err: unknown): string | null {
   return err instanceof ApiError ? (NEXT_STEP[err.code] ?? null) : null;
 }
 
+/** The problem with one field, without the "Invalid input: field:" prefix (the form names the field). */
 export function fieldError(err: unknown, field: string): string | null {
-  return err instanceof ApiError && err.field === field ? err.message : null;
+  if (!(err instanceof ApiError) || err.field !== field) return null;
+  const m = err.message.replace(`Invalid input: ${field}: `, '');
+  return m.charAt(0).toUpperCase() + m.slice(1);
 }

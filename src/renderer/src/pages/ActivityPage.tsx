@@ -168,8 +168,8 @@ export function ActivityPage(): React.JSX.Element {
         )}
         <span className="spacer" />
         <span className="dim">
-          {list.isFetching
-            ? 'Refreshing…'
+          {list.isPending
+            ? 'Loading…'
             : `${rows.length}${list.hasNextPage ? '+' : ''} ${rows.length === 1 ? 'event' : 'events'}`}
         </span>
       </div>

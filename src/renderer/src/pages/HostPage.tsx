@@ -343,6 +343,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
               value={secret}
               onChange={(e) => setSecret(e.target.value)}
               data-testid="secret-input"
+              aria-label={secretKind === 'password' ? 'Password' : 'Key passphrase'}
             />
             <label className="check">
               <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />{' '}
@@ -373,6 +374,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           <span className="dim">Open a terminal as another Linux user (e.g. an experiment's):</span>
           <input
             data-testid="as-user"
+            aria-label="Linux user to open the terminal as"
             value={asUser}
             placeholder="user name"
             onChange={(e) => setAsUser(e.target.value)}

@@ -3,27 +3,43 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Settings, Theme } from '../../../shared/api/domain';
 import { api, ApiError } from '../api';
+import { fieldError as fieldProblem } from '../lib/errors';
 import { formatBytes } from '../lib/format';
+import { useNow } from '../hooks/useNow';
+
+/** Shows a short confirmation for a few seconds after a save. */
+function useSavedFlash(): [boolean, () => void] {
+  const [at, setAt] = useState(0);
+  const now = useNow(500);
+  return [now - at < 3000, () => setAt(Date.now())];
+}
+
+/** A settings save: its own pending, error and "Saved." state, audited, cache updated. */
+function useSave(onSaved?: () => void) {
+  const qc = useQueryClient();
+  const [saved, flash] = useSavedFlash();
+  const m = useMutation({
+    mutationFn: (patch: Partial<Settings>) => api.settings.update(patch),
+    onSuccess: (next) => {
+      qc.setQueryData(['settings'], next);
+      flash();
+      onSaved?.();
+    },
+    // Every mutation is audited, and may fail: both change what Activity shows.
+    onSettled: () => void qc.invalidateQueries({ queryKey: ['audit'] }),
+  });
+  return { m, saved: saved && m.isSuccess };
+}
 
 export function SettingsPage(): React.JSX.Element {
-  const qc = useQueryClient();
   const info = useQuery({ queryKey: ['app', 'info'], queryFn: () => api.app.info() });
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
   // What the user is typing; null means "show the saved value".
   const [draft, setDraft] = useState<string | null>(null);
   const name = draft ?? settings.data?.workstationName ?? '';
 
-  const update = useMutation({
-    mutationFn: (patch: Partial<Settings>) => api.settings.update(patch),
-    onSuccess: (next) => {
-      qc.setQueryData(['settings'], next);
-      setDraft(null);
-    },
-    // Every mutation is audited, and may fail: both change what Activity shows.
-    onSettled: () => void qc.invalidateQueries({ queryKey: ['audit'] }),
-  });
-  const fieldError = (field: string): string | null =>
-    update.error instanceof ApiError && update.error.field === field ? update.error.message : null;
+  const { m: update, saved } = useSave(() => setDraft(null));
+  const fieldError = (field: string): string | null => fieldProblem(update.error, field);
 
   const i = info.data;
   return (
@@ -120,41 +136,32 @@ export function SettingsPage(): React.JSX.Element {
         {update.error && !(update.error instanceof ApiError && update.error.field) && (
           <div className="banner error">Could not save settings: {update.error.message}</div>
         )}
-        {update.isSuccess && (
+        {saved && (
           <div className="saved" data-testid="saved">
             Saved.
           </div>
         )}
       </section>
-      {settings.data && (
-        <TerminalSettings
-          key={JSON.stringify(settings.data)}
-          s={settings.data}
-          save={(p) => update.mutate(p)}
-          error={update.error}
-        />
-      )}
+      {settings.data && <TerminalSettings s={settings.data} />}
     </div>
   );
 }
 
-function TerminalSettings(props: {
-  s: Settings;
-  save: (patch: Partial<Settings>) => void;
-  error: unknown;
-}): React.JSX.Element {
+function TerminalSettings(props: { s: Settings }): React.JSX.Element {
+  // Edits stay while other settings change (a theme switch does not reset a half-typed font).
   const [size, setSize] = useState(String(props.s.terminalFontSize));
   const [family, setFamily] = useState(props.s.terminalFontFamily);
   const [scrollback, setScrollback] = useState(String(props.s.terminalScrollback));
-  const err = (f: string): string | null =>
-    props.error instanceof ApiError && props.error.field === f ? props.error.message : null;
+  const { m: update, saved } = useSave();
+  const save = (p: Partial<Settings>): void => update.mutate(p);
+  const err = (f: string): string | null => fieldProblem(update.error, f);
   return (
     <section className="panel">
       <h2>Terminal</h2>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          props.save({
+          save({
             terminalFontSize: Number(size),
             terminalFontFamily: family,
             terminalScrollback: Number(scrollback),
@@ -162,8 +169,11 @@ function TerminalSettings(props: {
         }}
       >
         <div className="form-row">
-          <label className="label">Font size</label>
+          <label className="label" htmlFor="term-font-size">
+            Font size
+          </label>
           <input
+            id="term-font-size"
             className="narrow"
             value={size}
             onChange={(e) => setSize(e.target.value)}
@@ -172,30 +182,39 @@ function TerminalSettings(props: {
         </div>
         {err('terminalFontSize') && <div className="field-error">{err('terminalFontSize')}</div>}
         <div className="form-row">
-          <label className="label">Font family</label>
-          <input style={{ width: 420 }} value={family} onChange={(e) => setFamily(e.target.value)} />
+          <label className="label" htmlFor="term-font-family">
+            Font family
+          </label>
+          <input id="term-font-family" style={{ width: 420 }} value={family} onChange={(e) => setFamily(e.target.value)} />
         </div>
         {err('terminalFontFamily') && <div className="field-error">{err('terminalFontFamily')}</div>}
         <div className="form-row">
-          <label className="label">Scrollback lines</label>
+          <label className="label" htmlFor="term-scrollback">
+            Scrollback lines
+          </label>
           <input
+            id="term-scrollback"
             className="narrow"
             style={{ width: 100 }}
             value={scrollback}
             onChange={(e) => setScrollback(e.target.value)}
             inputMode="numeric"
           />
-          <button className="btn primary" type="submit">
-            Save
+          <button className="btn primary" type="submit" data-testid="save-terminal" disabled={update.isPending}>
+            {update.isPending ? 'Saving…' : 'Save'}
           </button>
+          {saved && <span className="saved">Saved.</span>}
         </div>
         {err('terminalScrollback') && <div className="field-error">{err('terminalScrollback')}</div>}
+        {update.error && !(update.error instanceof ApiError && update.error.field) && (
+          <div className="banner error">Could not save terminal settings: {update.error.message}</div>
+        )}
         <label className="check">
           <input
             type="checkbox"
             data-testid="screen-reader"
             checked={props.s.terminalScreenReader}
-            onChange={(e) => props.save({ terminalScreenReader: e.target.checked })}
+            onChange={(e) => save({ terminalScreenReader: e.target.checked })}
           />
           Screen reader support (terminal text is also exposed to assistive technology)
         </label>
