@@ -36,12 +36,19 @@ export function nsExec(ns: string, cmd: string, args: string[]): string {
   return run('ip', ['netns', 'exec', ns, cmd, ...args]);
 }
 
-/** Whether a process exists and is not a zombie (a child we started and have not reaped yet). */
-export function alive(pid: number): boolean {
+/** A process's state letter and parent from /proc/PID/stat (the name may hold spaces and ')'). */
+export function procStat(pid: number | string): { state: string; ppid: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state ?? '', ppid: Number(ppid) };
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** Whether a process exists and is not a zombie (a child we started and have not reaped yet). */
+export function alive(pid: number): boolean {
+  const s = procStat(pid);
+  return s !== null && s.state !== 'Z';
 }

@@ -4,7 +4,7 @@
 // alive and detaches its mounts, so `up` always starts from a clean machine.
 import fs from 'node:fs';
 import { NAMES, PATHS } from './config';
-import { attempt } from './sh';
+import { attempt, procStat } from './sh';
 
 interface Proc {
   pid: number;
@@ -17,13 +17,12 @@ function processes(): Proc[] {
   const out: Proc[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(entry);
+    if (!stat || stat.state === 'Z') continue; // gone, or dead and waiting for its parent
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z') continue; // already dead, waiting for its parent
       out.push({
         pid: Number(entry),
-        ppid: Number(fields[1]),
+        ppid: stat.ppid,
         args: fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '),
         cgroup: fs.readFileSync(`/proc/${entry}/cgroup`, 'utf8'),
       });

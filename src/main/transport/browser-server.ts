@@ -129,21 +129,25 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
     'Cache-Control': 'no-store',
   };
 
+  const badRequest = (res: http.ServerResponse): void => {
+    if (!res.headersSent) res.writeHead(400, { 'Content-Type': 'text/plain', ...security });
+    res.end('Bad request\n');
+  };
+
   const server = http.createServer((req, res) => {
     try {
       serve(req, res);
     } catch (err) {
       // A malformed request must never take the server (and every open terminal) down.
       log(`[serve] bad request ${JSON.stringify((req.url ?? '').slice(0, 200))}: ${(err as Error).message}`);
-      if (!res.headersSent) res.writeHead(400, { 'Content-Type': 'text/plain', ...security });
-      res.end('Bad request\n');
+      badRequest(res);
     }
   });
 
   const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = parseUrl(req);
     if (!url) {
-      res.writeHead(400, { 'Content-Type': 'text/plain', ...security }).end('Bad request\n');
+      badRequest(res);
       return;
     }
     if (!allowedHosts().has(req.headers.host ?? '')) {
@@ -174,7 +178,7 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
     }
     let rel = safeDecode(url.pathname);
     if (rel === null || rel.includes('\0')) {
-      res.writeHead(400, { 'Content-Type': 'text/plain', ...security }).end('Bad request\n');
+      badRequest(res);
       return;
     }
     if (rel === '/' || !path.extname(rel)) rel = '/index.html';

@@ -7,7 +7,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Settings, TerminalEvent } from '../../../shared/api/domain';
 import { api, ApiError } from '../api';
 import { errorText, nextStep } from '../lib/errors';
@@ -255,18 +255,13 @@ export function TerminalPane({
     termRef.current?.focus();
   };
   const ended = status.kind === 'ended' || status.kind === 'failed';
-  const reconnect = (): void => {
+  const reconnect = useCallback((): void => {
     setStatus({ kind: 'opening' });
     setGeneration((g) => g + 1);
-  };
+  }, []);
   useEffect(() => {
-    reconnectRef.current = ended
-      ? () => {
-          setStatus({ kind: 'opening' });
-          setGeneration((g) => g + 1);
-        }
-      : null;
-  }, [ended]);
+    reconnectRef.current = ended ? reconnect : null;
+  }, [ended, reconnect]);
   const paneState =
     status.kind === 'ended' ? (status.lost ? 'lost' : 'exited') : status.kind === 'failed' ? 'failed' : status.kind;
   useEffect(() => {
