@@ -3,18 +3,12 @@ import path from 'node:path';
 import { app, BrowserWindow, ipcMain, safeStorage, shell } from 'electron';
 import { createApp, type AppServices } from './app/compose';
 import { SafeStorageCipher } from './services/secrets/safe-storage-cipher';
-import { attachElectronIpc } from './transport/electron-ipc';
+import { attachElectronIpc, trustedUrlCheck } from './transport/electron-ipc';
 
 const devUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = path.join(__dirname, '../renderer/index.html');
 
-function isTrustedUrl(url: string): boolean {
-  if (devUrl && !app.isPackaged) return url.startsWith(devUrl);
-  return (
-    url.startsWith('file://') &&
-    decodeURIComponent(new URL(url).pathname) === rendererFile.replaceAll('\\', '/')
-  );
-}
+const isTrustedUrl = trustedUrlCheck({ devUrl: app.isPackaged ? undefined : devUrl, rendererFile });
 
 function createWindow(services: AppServices): void {
   const win = new BrowserWindow({

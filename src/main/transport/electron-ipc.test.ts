@@ -6,19 +6,36 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type AppServices } from '../app/compose';
 import { MIGRATIONS, tempDir } from '../../../tests/support/temp-db';
 import type { ServerMessage } from '../../shared/api/protocol';
-import { attachElectronIpc, IPC_CHANNEL } from './electron-ipc';
+import { attachElectronIpc, IPC_CHANNEL, trustedUrlCheck } from './electron-ipc';
 
 const APP_URL = 'file:///opt/labdeck/resources/app/out/renderer/index.html';
 const apps: AppServices[] = [];
 afterEach(() => apps.splice(0).forEach((a) => a.close()));
 
 function setup() {
+  let n = 0;
   const app = createApp({
     dataDir: tempDir(),
     migrationsFolder: MIGRATIONS,
     mode: 'desktop',
     version: 'test',
     knownHostsFiles: [],
+    metricsIntervalMs: 20,
+    probe: {
+      sample: () =>
+        Promise.resolve({
+          ts: ++n,
+          cpuPercent: 1,
+          memUsedBytes: 1,
+          memTotalBytes: 2,
+          disk: null,
+          diskReadBytes: null,
+          diskWriteBytes: null,
+          netRxBytes: 0,
+          netTxBytes: 0,
+        }),
+      describe: () => Promise.reject(new Error('unused')),
+    },
   });
   apps.push(app);
   const ipcMain = new EventEmitter();
@@ -79,5 +96,66 @@ describe('Electron IPC transport', () => {
     await t.settle();
     expect(t.sent).toEqual([]);
     expect(t.ipcMain.listenerCount(IPC_CHANNEL)).toBe(0);
+  });
+
+  it('keeps the session through same-document and subframe navigations, and ends it on a new page', async () => {
+    const t = setup();
+    const batches = (): number => t.sent.filter((m) => m.t === 'batch').length;
+    const ackAll = (): void => {
+      for (const m of t.sent.splice(0)) if (m.t === 'batch') t.post({ t: 'ack', sub: m.sub, bytes: m.bytes });
+    };
+    t.post({ t: 'sub', sub: 1, name: 'system.metrics', params: {} });
+    const flowing = async (): Promise<boolean> => {
+      ackAll();
+      await new Promise((r) => setTimeout(r, 120));
+      return batches() > 0;
+    };
+    expect(await flowing()).toBe(true);
+    // history.pushState / #hash, and an iframe navigating: the page and its streams stay.
+    t.contents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: true, url: APP_URL });
+    expect(await flowing()).toBe(true);
+    t.contents.emit('did-start-navigation', { isMainFrame: false, isSameDocument: false, url: 'about:blank' });
+    expect(await flowing()).toBe(true);
+    // Older Electron passes the facts as arguments: (event, url, isInPlace, isMainFrame, ...).
+    t.contents.emit('did-start-navigation', {}, APP_URL, true, true);
+    expect(await flowing()).toBe(true);
+    // A reload: the old renderer's streams end.
+    t.contents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false, url: APP_URL });
+    await t.settle();
+    expect(await flowing()).toBe(false);
+  });
+});
+
+describe('trustedUrlCheck', () => {
+  it("accepts only the dev server's origin, never a longer host or another port or scheme", () => {
+    const ok = trustedUrlCheck({ devUrl: 'http://localhost:5173', rendererFile: '/x/index.html' });
+    expect(ok('http://localhost:5173/')).toBe(true);
+    expect(ok('http://localhost:5173/index.html?tab=1#a')).toBe(true);
+    for (const bad of [
+      'http://localhost:5173.evil.example/',
+      'http://localhost:51730/',
+      'https://localhost:5173/',
+      'http://localhost:5173@evil.example/',
+      'http://evil.example/?http://localhost:5173',
+      'file:///x/index.html',
+      'not a url',
+    ]) {
+      expect(ok(bad), bad).toBe(false);
+    }
+  });
+
+  it('accepts only the built index.html over file://', () => {
+    const ok = trustedUrlCheck({ rendererFile: '/opt/labdeck/out/renderer/index.html' });
+    expect(ok('file:///opt/labdeck/out/renderer/index.html')).toBe(true);
+    expect(ok('file:///opt/labdeck/out/renderer/index.html#x')).toBe(true);
+    for (const bad of [
+      'file:///opt/labdeck/out/renderer/index.html.evil',
+      'file:///opt/labdeck/out/renderer/other.html',
+      'file://evilhost/opt/labdeck/out/renderer/index.html',
+      'http://localhost:5173/opt/labdeck/out/renderer/index.html',
+      'file:///opt/labdeck/out/renderer/%E0%A4%A',
+    ]) {
+      expect(ok(bad), bad).toBe(false);
+    }
   });
 });

@@ -17,6 +17,48 @@ export interface ElectronIpcOptions {
   isTrustedUrl: (url: string) => boolean;
 }
 
+/** What Electron's did-start-navigation event carries (Electron 25+: on the event itself). */
+interface NavigationDetails {
+  isMainFrame?: boolean;
+  isSameDocument?: boolean;
+}
+
+/**
+ * Whether a frame URL is the app's own renderer: the built index.html (file://, that exact path),
+ * or, in development, a page of the dev server's origin (scheme, host and port compared, never a
+ * string prefix: http://localhost:5173.evil.example is not http://localhost:5173).
+ */
+export function trustedUrlCheck(o: { devUrl?: string | undefined; rendererFile: string }): (url: string) => boolean {
+  const devOrigin = o.devUrl ? originOf(o.devUrl) : null;
+  const file = o.rendererFile.replaceAll('\\', '/');
+  return (url) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return false;
+    }
+    if (devOrigin) return u.origin === devOrigin && u.origin !== 'null';
+    if (u.protocol !== 'file:' || u.host !== '') return false;
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(u.pathname);
+    } catch {
+      return false;
+    }
+    // Windows: file:///C:/... has the drive letter after the leading slash.
+    return pathname === file || pathname === `/${file}`;
+  };
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 export function attachElectronIpc(o: ElectronIpcOptions): () => void {
   const contents = o.window.webContents;
   let session: ApiSession | null = null;
@@ -35,8 +77,13 @@ export function attachElectronIpc(o: ElectronIpcOptions): () => void {
     session ??= newSession();
     session.handle(msg);
   };
-  // A reload starts a new renderer: drop the old one's streams.
-  const onNavigate = (): void => {
+  // A reload or a new page in the window starts a new renderer: drop the old one's streams and
+  // close what it opened. A same-document navigation (history.pushState, #hash) or a subframe's
+  // navigation leaves the page, its terminals and its session as they are.
+  const onNavigate = (details: NavigationDetails, ...legacy: unknown[]): void => {
+    const isMainFrame = details.isMainFrame ?? legacy[2] === true;
+    const isSameDocument = details.isSameDocument ?? legacy[1] === true;
+    if (!isMainFrame || isSameDocument) return;
     void session?.close();
     session = null;
   };

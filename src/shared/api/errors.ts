@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'JUMP_FAILED',
   'CONNECTION_LOST',
   'SECRET_REQUIRED',
+  /** The private key file on this computer is not usable (a public key, not a key, a device). */
+  'KEY_FILE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

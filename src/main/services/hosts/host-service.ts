@@ -148,7 +148,7 @@ export class HostService {
 
   disconnect(id: number): HostState {
     this.store.get(id);
-    return this.pool.disconnect(id);
+    return this.pool.hold(id);
   }
 
   async test(id: number, secret?: string): Promise<HostTestReport> {

@@ -3,7 +3,6 @@
 // another connection or queues when they are full; releases every channel on every path; detects
 // dead links with keepalives and reconnects with backoff and jitter while the host is wanted.
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -11,6 +10,7 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { ConnectionState, HostState } from '../../../shared/api/domain';
 import { ApiError } from '../../../shared/api/errors';
 import type { HostKeyTrust } from './host-keys';
+import { loadPrivateKey } from './private-key';
 import { hostKeyFile, mapChannelError, mapSshError } from './ssh-errors';
 
 export type AuthMaterial =
@@ -79,7 +79,8 @@ interface Conn {
   client: Client;
   channels: number;
   closed: boolean;
-  /** The jump host channel this connection runs through. */
+  /** The jump host this connection runs through, and its channel there. */
+  jumpHostId: number | null;
   jumpLease: Lease | null;
   sock: Duplex | null;
   /** Why it closed, when ssh2 said (keepalive timeout, reset). */
@@ -93,13 +94,22 @@ const STOP_RETRYING = new Set([
   'HOSTKEY_MISMATCH',
   'SECRET_REQUIRED',
   'NOT_FOUND',
+  'KEY_FILE',
 ]);
 
 class HostConnection {
   private conns: Conn[] = [];
   private opening: Promise<Conn> | null = null;
   private waiters: ((c: Conn) => void)[] = [];
+  /** A person pressed Connect (and not Disconnect since): keep it connected, redial when lost. */
   private wanted = false;
+  /**
+   * A person pressed Disconnect: hosts behind this one must not redial through it on their own
+   * (that would connect it again behind the person's back) until a person connects it again.
+   */
+  heldDown = false;
+  /** Wanted, but its jump host was disconnected by a person: redialled when that host connects. */
+  blockedByJump: number | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   /** Bumped by disconnect(): a connection that finishes opening after it is closed at once. */
@@ -154,13 +164,29 @@ class HostConnection {
   /** Connects (if not already) and keeps the host connected until disconnect(). */
   async connect(): Promise<HostState> {
     this.wanted = true;
+    this.heldDown = false;
+    this.blockedByJump = null;
     this.cancelRetry();
-    if (this.liveConns().length === 0) await this.openConn();
+    if (this.liveConns().length === 0) await this.openConn(true);
+    this.pool.wakeBehind(this.hostId);
     return this.state;
+  }
+
+  /** A person's Disconnect: stays disconnected until a person connects it again. */
+  hold(): HostState {
+    this.heldDown = true;
+    return this.disconnect();
+  }
+
+  /** Wanted and waiting for its jump host: try again now that it is back. */
+  retryAfterJump(): void {
+    this.blockedByJump = null;
+    if (this.wanted && this.liveConns().length === 0) this.openConn(false).catch(() => undefined);
   }
 
   disconnect(): HostState {
     this.wanted = false;
+    this.blockedByJump = null;
     this.generation++;
     this.outage = null;
     this.cancelRetry();
@@ -174,8 +200,11 @@ class HostConnection {
     return this.conns.filter((c) => !c.closed);
   }
 
-  async acquire(): Promise<Lease> {
-    this.wanted = true;
+  /**
+   * A channel on a live connection, dialling if needed. Using a host does not make it wanted
+   * (only a person's Connect does). `explicit`: a person's action, not an automatic redial.
+   */
+  async acquire(explicit = true): Promise<Lease> {
     const o = this.pool.options;
     for (;;) {
       const free = this.liveConns().find((c) => c.channels < o.maxChannelsPerConnection);
@@ -188,7 +217,7 @@ class HostConnection {
       const live = this.liveConns().length;
       if (live === 0 || (live < o.maxConnectionsPerHost && Date.now() >= this.noExtraUntil)) {
         try {
-          await this.openConn();
+          await this.openConn(explicit);
           continue;
         } catch (err) {
           if (this.liveConns().length === 0) throw err;
@@ -227,11 +256,26 @@ class HostConnection {
     };
   }
 
-  private openConn(): Promise<Conn> {
+  /** A channel for a host behind this one; an automatic redial may not reconnect a held-down host. */
+  acquireAsJump(behind: string, explicit: boolean): Promise<Lease> {
+    if (this.heldDown && !explicit) {
+      return Promise.reject(
+        new ApiError(
+          'JUMP_FAILED',
+          `it was disconnected in Labdeck. Connect ${this.label?.replace(/ \(.*$/, '') ?? 'the jump host'} again to reach ${behind}.`,
+          undefined,
+          { jumpHostId: String(this.hostId) },
+        ),
+      );
+    }
+    return this.acquire(explicit);
+  }
+
+  private openConn(explicit: boolean): Promise<Conn> {
     if (this.opening) return this.opening;
     if (this.liveConns().length === 0) this.setState('connecting');
     const generation = this.generation;
-    this.opening = this.dial()
+    this.opening = this.dial(explicit)
       .then((conn) => {
         if (generation !== this.generation) {
           // Disconnected (or edited, or removed) while this was opening: it is not wanted.
@@ -259,7 +303,7 @@ class HostConnection {
     return this.opening;
   }
 
-  private async dial(): Promise<Conn> {
+  private async dial(explicit: boolean): Promise<Conn> {
     const target = await this.pool.resolve(this.hostId);
     const where = `${target.name} (${target.user}@${target.address}:${target.port})`;
     this.label = where;
@@ -270,7 +314,7 @@ class HostConnection {
     if (target.jumpHostId !== null) {
       const jump = await this.pool.resolve(target.jumpHostId);
       try {
-        jumpLease = await this.pool.host(target.jumpHostId).acquire();
+        jumpLease = await this.pool.host(target.jumpHostId).acquireAsJump(target.name, explicit);
         const lease = jumpLease;
         sock = await new Promise<ClientChannel>((resolve, reject) =>
           lease.client.forwardOut('127.0.0.1', 0, target.address, target.port, (err, ch) =>
@@ -283,6 +327,8 @@ class HostConnection {
         throw new ApiError(
           'JUMP_FAILED',
           `Could not reach ${target.name} through jump host ${jump.name}: ${cause}`,
+          undefined,
+          err instanceof ApiError ? err.details : undefined,
         );
       }
     }
@@ -326,7 +372,18 @@ class HostConnection {
     };
 
     const client = new Client();
-    const conn: Conn = { client, channels: 0, closed: false, jumpLease, sock: sock ?? null };
+    // Keystrokes are tiny writes: without TCP_NODELAY, Nagle's algorithm holds each one back until
+    // the previous is acknowledged (40+ ms with delayed ACKs), as OpenSSH avoids for interactive
+    // sessions. A connection through a jump host rides on the jump host's socket, set here too.
+    client.once('connect', () => noDelay(client));
+    const conn: Conn = {
+      client,
+      channels: 0,
+      closed: false,
+      jumpHostId: target.jumpHostId,
+      jumpLease,
+      sock: sock ?? null,
+    };
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       client.once('ready', () => {
@@ -380,7 +437,18 @@ class HostConnection {
     }
     if (this.state.state !== 'online') return;
     const reason = conn.lostReason ?? new ApiError('CONNECTION_LOST', 'The connection was closed.');
-    if (this.wanted) {
+    const jump = conn.jumpHostId === null ? null : this.pool.host(conn.jumpHostId);
+    if (this.wanted && jump?.heldDown) {
+      // A person disconnected the jump host: not an outage, and not a reason to redial it.
+      this.failed(
+        new ApiError(
+          'JUMP_FAILED',
+          `${this.label ?? `Host #${this.hostId}`} was reached through ${jump.label?.replace(/ \(.*$/, '') ?? 'its jump host'}, which was disconnected. Connect the jump host again to reach it.`,
+          undefined,
+          { jumpHostId: String(jump.hostId) },
+        ),
+      );
+    } else if (this.wanted) {
       this.outage = { since: Date.now(), codes: new Set() };
       this.failed(reason);
     } else this.setState('idle');
@@ -405,8 +473,12 @@ class HostConnection {
           ? 'hostkey_unknown'
           : err.code === 'HOSTKEY_MISMATCH'
             ? 'hostkey_changed'
-            : 'offline';
-    if (!this.wanted || STOP_RETRYING.has(err.code)) {
+            : err.code === 'KEY_FILE'
+              ? 'error'
+              : 'offline';
+    const jumpHeld = err.details?.['jumpHostId'];
+    if (jumpHeld) this.blockedByJump = Number(jumpHeld);
+    if (!this.wanted || STOP_RETRYING.has(err.code) || jumpHeld) {
       this.setState(state, err);
       return;
     }
@@ -417,7 +489,7 @@ class HostConnection {
     this.cancelRetry();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (this.wanted && this.liveConns().length === 0) this.openConn().catch(() => undefined);
+      if (this.wanted && this.liveConns().length === 0) this.openConn(false).catch(() => undefined);
     }, delay);
     this.retryTimer.unref();
   }
@@ -463,23 +535,7 @@ async function authConfig(target: ConnectTarget, where: string): Promise<Partial
     return { agent: sock };
   }
   const file = expandHome(a.keyPath);
-  let privateKey: Buffer;
-  try {
-    privateKey = await fs.promises.readFile(file);
-  } catch (err) {
-    throw new ApiError(
-      'AUTH_FAILED',
-      `The key file ${file} for ${where} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
-    );
-  }
-  if (!a.passphrase && isEncryptedKey(privateKey.toString('utf8'))) {
-    throw new ApiError(
-      'SECRET_REQUIRED',
-      `The key ${file} for ${where} is encrypted: enter its passphrase.`,
-      undefined,
-      { secret: 'passphrase' },
-    );
-  }
+  const privateKey = loadPrivateKey(file, where, a.passphrase);
   return { privateKey, ...(a.passphrase ? { passphrase: a.passphrase } : {}) };
 }
 
@@ -565,6 +621,12 @@ function collect(
   });
 }
 
+/** Turns Nagle's algorithm off on the TCP socket under an ssh2 client (a no-op on a forwarded channel). */
+export function noDelay(client: Client): void {
+  const sock = (client as unknown as { _sock?: { setNoDelay?: (on: boolean) => unknown } })._sock;
+  if (typeof sock?.setNoDelay === 'function') sock.setNoDelay(true);
+}
+
 function secretPromptOf(err: ApiError | null): HostState['secretPrompt'] {
   const s = err?.details?.['secret'];
   return s === 'password' || s === 'passphrase' ? s : null;
@@ -574,16 +636,6 @@ function secretPromptOf(err: ApiError | null): HostState['secretPrompt'] {
 function askForSecret(err: ApiError, method: AuthMaterial['method']): ApiError {
   if (err.code !== 'AUTH_FAILED' || method !== 'password' || err.details?.['secret']) return err;
   return new ApiError(err.code, err.message, err.field, { ...err.details, secret: 'password' });
-}
-
-/** PEM keys say ENCRYPTED; OpenSSH-format keys name their cipher ("none" when unencrypted). */
-export function isEncryptedKey(pem: string): boolean {
-  if (!pem.includes('BEGIN OPENSSH PRIVATE KEY')) return /ENCRYPTED/.test(pem);
-  const raw = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  const off = 'openssh-key-v1\0'.length;
-  if (raw.length < off + 4) return false;
-  const len = raw.readUInt32BE(off);
-  return raw.subarray(off + 4, off + 4 + len).toString('ascii') !== 'none';
 }
 
 export class SshPool {
@@ -622,8 +674,19 @@ export class SshPool {
     return this.host(hostId).connect();
   }
 
+  /** Ends the host's connections (new details, a key decision): the next use dials afresh. */
   disconnect(hostId: number): HostState {
     return this.host(hostId).disconnect();
+  }
+
+  /** A person's Disconnect: nothing reconnects it on its own, not even hosts behind it. */
+  hold(hostId: number): HostState {
+    return this.host(hostId).hold();
+  }
+
+  /** Hosts waiting for this jump host to come back try again. */
+  wakeBehind(jumpHostId: number): void {
+    for (const h of this.hosts.values()) if (h.blockedByJump === jumpHostId) h.retryAfterJump();
   }
 
   /** Forget a host entirely (it was removed from the inventory). */
