@@ -36,7 +36,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,
-          globalSetup: ['tests/lab/global-setup.ts'],
+          // The built app too: some lab tests run the real browser-mode server process.
+          globalSetup: ['tests/support/ensure-built.ts', 'tests/lab/global-setup.ts'],
         },
       },
     ],

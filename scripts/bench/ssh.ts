@@ -92,7 +92,7 @@ export async function sshBench(): Promise<BenchRow[]> {
       },
     ];
   } finally {
-    app.close();
+    await app.close();
     labDown(undefined, () => {});
   }
 }

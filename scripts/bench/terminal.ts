@@ -221,7 +221,7 @@ export async function terminalBench(): Promise<BenchRow[]> {
     await Promise.all(many.map((m) => m.close()));
   } finally {
     await session.close();
-    app.close();
+    await app.close();
     labDown(undefined, () => {});
   }
   return rows;

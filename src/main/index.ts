@@ -72,7 +72,17 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => services.close());
+  // Open terminals are closed through the dispatcher before the database closes, so the
+  // history records their end; then quit for real.
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    void services.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
 }
 
 app.on('web-contents-created', (_e, contents) => {

@@ -58,10 +58,13 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    void server.close().finally(() => {
-      app.close();
-      process.exit(0);
-    });
+    // The server first closes every client's session (their terminals, audited as theirs), then
+    // the app closes whatever is left, also through the dispatcher.
+    void server
+      .close()
+      .then(() => app.close())
+      .catch((err: unknown) => console.error('Labdeck did not shut down cleanly:', err))
+      .finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

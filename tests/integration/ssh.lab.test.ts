@@ -2,9 +2,10 @@
 // accounting, dead links and hung hosts. Everything goes through the dispatcher, as from the UI.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Host } from '../../src/shared/api/domain';
 import { shCommand } from '../../src/main/services/ssh/quote';
 import { HOSTILE } from '../support/hostile-strings';
@@ -159,6 +160,50 @@ describe('authentication', () => {
   });
 });
 
+describe('key files', () => {
+  it('a .pub, a non-key, a device or a FIFO is a clear KEY_FILE error, never the reconnect loop', async () => {
+    const h1 = labHost('h1');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldkeyfile-'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a key\n');
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    const cases: [string, RegExp][] = [
+      [`${h1.user.keyFile}.pub`, /is a public key.*without \.pub/],
+      [path.join(dir, 'notes.txt'), /is not an SSH private key/],
+      ['/dev/zero', /is a device, not a regular file/],
+      [path.join(dir, 'fifo'), /is a named pipe, not a regular file/],
+    ];
+    const connecting: number[] = [];
+    const onState = (st: { hostId: number; state: string }): void => {
+      if (st.state === 'connecting') connecting.push(st.hostId);
+    };
+    h.app.pool.events.on('state', onState);
+    try {
+      const ids: number[] = [];
+      for (const [i, [keyPath, said]] of cases.entries()) {
+        const host = await h.call('hosts.add', { ...labHostInput(h1, h1.user), name: `keyfile-${i}`, keyPath });
+        ids.push(host.id);
+        const t0 = Date.now();
+        const err = await h.fail('hosts.connect', { id: host.id });
+        expect(Date.now() - t0).toBeLessThan(2000);
+        expect(err.code, keyPath).toBe('KEY_FILE');
+        expect(err.message).toMatch(said);
+        expect(err.message).toContain(`keyfile-${i}`);
+        expect(h.app.pool.state(host.id)).toMatchObject({ state: 'error', retryAt: null, secretPrompt: null });
+      }
+      const before = connecting.length;
+      await new Promise((r) => setTimeout(r, 2500)); // past the first retry delays
+      expect(connecting.length).toBe(before);
+      // Many connects on a FIFO leave Node's file-I/O threads free for everything else.
+      await Promise.all(Array.from({ length: 8 }, () => h.fail('hosts.connect', { id: ids[3]! })));
+      const t0 = Date.now();
+      await fs.promises.readFile(h1.user.keyFile);
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      h.app.pool.events.off('state', onState);
+    }
+  });
+});
+
 describe('host keys', () => {
   it('a changed key is refused before anything runs; only an explicit trust proceeds', async () => {
     const h2 = labHost('h2');
@@ -201,7 +246,7 @@ describe('host keys', () => {
         fingerprint: h1.fingerprint,
       });
     } finally {
-      other.close();
+      await other.close();
     }
   });
 });
@@ -217,6 +262,52 @@ describe('jump hosts and channels', () => {
     const direct = await h.call('hosts.add', { ...labHostInput(h3, h3.user), name: 'direct-h3' });
     const err = await h.fail('hosts.connect', { id: direct.id });
     expect(['TIMEOUT', 'HOST_UNREACHABLE']).toContain(err.code);
+  });
+
+  it("a person's Disconnect of a jump host holds: the hosts behind it wait instead of redialling it", async () => {
+    const h1 = labHost('h1');
+    const h3 = labHost('h3');
+    const jump = await addTrusted('hold-h1', h1, labHostInput(h1, h1.user));
+    const behind = await addTrusted('hold-h3', h3, { ...labHostInput(h3, h3.user), jumpHostId: jump.id });
+    expect((await run(behind.id, ['hostname', '-I'])).trim()).toBe(h3.address);
+    const lost: string[] = [];
+    const onLost = (e: { hostId: number }): void => void lost.push(String(e.hostId));
+    h.app.pool.events.on('lost', onLost);
+    try {
+      await h.call('hosts.disconnect', { id: jump.id });
+      // Longer than the first reconnect delays (1 s, 2 s): a redial would have happened by now.
+      await new Promise((r) => setTimeout(r, 3500));
+      expect(h.app.pool.state(jump.id)).toMatchObject({ state: 'idle', connections: 0 });
+      const waiting = h.app.pool.state(behind.id);
+      expect(waiting).toMatchObject({ state: 'offline', errorCode: 'JUMP_FAILED', retryAt: null });
+      expect(waiting.message).toMatch(/hold-h1.*disconnected.*Connect the jump host again/);
+      expect(lost).toEqual([]); // a person's act, not an outage
+      // A person connects the jump host again: the host behind it follows by itself.
+      await h.call('hosts.connect', { id: jump.id });
+      await h.waitForState(behind.id, 'online', 15_000);
+      expect((await run(behind.id, ['echo', 'back'])).trim()).toBe('back');
+    } finally {
+      h.app.pool.events.off('lost', onLost);
+    }
+  });
+
+  it('turns Nagle off on every connection, jump hosts included (keystrokes are not held back)', async () => {
+    const h1 = labHost('h1');
+    const h3 = labHost('h3');
+    const spy = vi.spyOn(net.Socket.prototype, 'setNoDelay');
+    try {
+      const jump = await addTrusted('nodelay-h1', h1, labHostInput(h1, h1.user));
+      const onH1 = (): net.Socket[] =>
+        spy.mock.contexts.filter(
+          (sock, i) => spy.mock.calls[i]![0] === true && (sock as net.Socket).remoteAddress === h1.address,
+        ) as net.Socket[];
+      expect(onH1().length).toBeGreaterThan(0);
+      // The host behind rides on the jump host's socket: that one was set when it was dialled.
+      await addTrusted('nodelay-h3', h3, { ...labHostInput(h3, h3.user), jumpHostId: jump.id });
+      expect(onH1().every((sock) => sock.remotePort === 22)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('runs 25 concurrent exec channels on one host, then holds none', async () => {

@@ -38,7 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await session.close();
-  h.close();
+  await h.close();
 });
 
 async function channelsDrain(hostId: number): Promise<number> {
@@ -103,11 +103,26 @@ describe('terminals', () => {
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'VALIDATION', field: 'asUser' });
     }
-    const t = await openTerminal(api, { hostId: ids['h2']!, asUser: 'nosuchuser' });
-    const exit = await t.exited();
-    expect(exit.code).not.toBe(0);
-    expect(t.text()).toMatch(/unknown user|does not exist|nosuchuser/i);
-    await t.close();
+    // A missing user is a failed open with sudo's words and what to do, not a dead tab.
+    const err = (await api.terminals
+      .open({ hostId: ids['h2']!, asUser: 'nosuchuser', cols: 80, rows: 24 })
+      .catch((e: unknown) => e)) as { code: string; message: string };
+    expect(err.code).toBe('PERMISSION_DENIED');
+    expect(err.message).toMatch(/nosuchuser on t-h2: .*unknown user/i);
+    expect(err.message).toMatch(/does not exist/);
+  });
+
+  it('reports a switch the login user has no sudo rights for as a failed open, audited as such', async () => {
+    // On h1 the login is the plain lab user, who may not sudo.
+    const err = (await api.terminals
+      .open({ hostId: ids['h1']!, asUser: 'root', cols: 80, rows: 24 })
+      .catch((e: unknown) => e)) as { code: string; message: string };
+    expect(err.code).toBe('PERMISSION_DENIED');
+    expect(err.message).toMatch(/Cannot open a shell as root on t-h1: sudo: .*password is required/);
+    expect(err.message).toMatch(/passwordless sudo/);
+    const row = (await api.audit.list({ action: 'terminals.open', limit: 5 })).rows[0]!;
+    expect(row).toMatchObject({ result: 'error', errorCode: 'PERMISSION_DENIED', target: 't-h1 as root' });
+    expect(await channelsDrain(ids['h1']!)).toBe(0);
   });
 
   it('pipes 100 MB intact through the pipeline with buffering bounded by the watermark', async () => {

@@ -15,7 +15,7 @@ export interface Harness {
   /** The error a call fails with (or throws if it succeeds). */
   fail(name: CallName, input?: unknown): Promise<ApiError>;
   waitForState(hostId: number, want: HostState['state'], timeoutMs: number): Promise<HostState>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function harness(options: Partial<AppOptions> = {}): Harness {

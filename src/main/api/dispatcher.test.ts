@@ -172,6 +172,28 @@ describe('Dispatcher: audit', () => {
     expect(JSON.parse(bare!.params)).toEqual({ rejectedInput: 'string' });
   });
 
+  it('names what a rejected call attempted when the call has no target of its own', async () => {
+    const { dispatcher, rows } = setup({
+      'terminals.open': vi.fn(() => {
+        throw new Error('not reached');
+      }),
+    });
+    const env = await dispatcher.dispatch(
+      'terminals.open',
+      { hostId: 3, asUser: `root; touch /tmp/x\n${'y'.repeat(300)}`, cols: 80, rows: 24, password: 'hunter2' },
+      ctx,
+    );
+    expect(env.ok).toBe(false);
+    const [row] = rows();
+    expect(row).toMatchObject({ action: 'terminals.open', result: 'error', errorCode: 'VALIDATION' });
+    expect(row!.target).toMatch(/^hostId=3 asUser="root; touch \/tmp\/x\\nyyy/);
+    expect(row!.target).toContain('cols=80 rows=24');
+    expect(row!.target).not.toContain('hunter2');
+    expect(row!.target.length).toBeLessThanOrEqual(129);
+    // eslint-disable-next-line no-control-regex
+    expect(row!.target).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   it('records what Labdeck did by itself as Labdeck, with secrets redacted', () => {
     const { dispatcher, rows } = setup();
     dispatcher.record({

@@ -12,7 +12,8 @@ import {
 } from '../../shared/api/contract';
 import { ApiError, type Envelope } from '../../shared/api/errors';
 import type { AuditStore } from '../services/audit/audit-store';
-import { redactParams } from '../services/audit/redact';
+import type { OpenItemStore } from '../services/audit/open-items';
+import { isSecretKey, redactParams } from '../services/audit/redact';
 import { toErrorShape, validationError } from './errors';
 
 export interface CallContext {
@@ -29,10 +30,13 @@ export type Handlers = {
 };
 
 type AuditWriter = Pick<AuditStore, 'append'>;
+type OpenItemTracker = Pick<OpenItemStore, 'opened' | 'closes' | 'closed'>;
 
 export interface DispatcherOptions {
   now?: () => number;
   log?: (message: string, err?: unknown) => void;
+  /** Keeps what calls marked `closeWith` opened until their closing call is recorded. */
+  openItems?: OpenItemTracker;
 }
 
 /** An audit target from (possibly rejected) input: one line, no control or bidi characters, short. */
@@ -41,6 +45,21 @@ export function cleanTarget(value: unknown): string {
   // eslint-disable-next-line no-control-regex
   const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
   return clean.length > 128 ? `${clean.slice(0, 128)}…` : clean;
+}
+
+/**
+ * What a rejected call attempted, for its audit row's target when the call names none: its plain
+ * fields as `key=value`, secrets left out, each value cleaned (cleanTarget cuts the whole line).
+ */
+export function attemptedTarget(raw: unknown): string {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(raw).slice(0, 8)) {
+    if (isSecretKey(k) || !/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(k)) continue;
+    if (typeof v === 'string') parts.push(`${k}=${JSON.stringify(v.slice(0, 64))}`);
+    else if (typeof v === 'number' || typeof v === 'boolean' || v === null) parts.push(`${k}=${String(v)}`);
+  }
+  return parts.join(' ');
 }
 
 /** Rejected input is recorded by shape (an object's fields, redacted), never as a bare value. */
@@ -64,6 +83,7 @@ export interface AutomaticEvent {
 export class Dispatcher {
   private readonly now: () => number;
   private readonly log: (message: string, err?: unknown) => void;
+  private readonly openItems: OpenItemTracker | null;
 
   constructor(
     private readonly handlers: Handlers,
@@ -72,6 +92,7 @@ export class Dispatcher {
   ) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((m, e) => console.error(m, e ?? ''));
+    this.openItems = options.openItems ?? null;
   }
 
   async dispatch(name: string, rawInput: unknown, ctx: CallContext): Promise<Envelope<unknown>> {
@@ -106,6 +127,7 @@ export class Dispatcher {
       target = cleanTarget(
         callCtx.target ?? def.target?.((parsed.success ? parsed.data : rawInput) as never) ?? '',
       );
+      if (!target && !parsed.success) target = cleanTarget(attemptedTarget(rawInput));
     } catch {
       target = '';
     }
@@ -137,7 +159,36 @@ export class Dispatcher {
         ).toShape(),
       };
     }
+    try {
+      this.trackOpenItems(name, parsed.success ? parsed.data : undefined, env, target, started);
+    } catch (err) {
+      this.log(`[audit] could not track what ${name} opened or closed`, err);
+    }
     return env;
+  }
+
+  /**
+   * A call that opens something (a terminal) is remembered until the call that closes it is
+   * recorded, so a crash can be told apart from a session still open (see OpenItemStore).
+   */
+  private trackOpenItems(
+    name: CallName,
+    input: unknown,
+    env: Envelope<unknown>,
+    target: string,
+    started: number,
+  ): void {
+    if (!this.openItems) return;
+    const closeWith = (calls[name] as { closeWith?: string }).closeWith;
+    const opened = env.ok ? (env.result as { id?: unknown } | null)?.id : undefined;
+    if (closeWith && typeof opened === 'string') {
+      this.openItems.opened({ id: opened, closeWith, target, openedAt: started });
+    }
+    const closing = (input as { id?: unknown } | undefined)?.id;
+    // Closed, or already gone (NOT_FOUND): either way no longer open in the history.
+    if (typeof closing === 'string' && (env.ok || env.error.code === 'NOT_FOUND')) {
+      if (this.openItems.closes(closing, name)) this.openItems.closed(closing);
+    }
   }
 
   /** An audit row for something Labdeck did by itself (e.g. a connection lost and regained). */

@@ -9,6 +9,7 @@ import type { StreamSource } from '../api/flow';
 import type { StreamFactories } from '../api/session';
 import { openDatabase } from '../db/database';
 import { AuditStore } from '../services/audit/audit-store';
+import { OpenItemStore, type OpenItem } from '../services/audit/open-items';
 import { CredentialResolver, HostService } from '../services/hosts/host-service';
 import { HostStore } from '../services/hosts/host-store';
 import { KeyFileCipher, SecretStore, type Cipher } from '../services/secrets/secret-store';
@@ -31,6 +32,8 @@ export interface AppOptions {
   /** OpenSSH known_hosts files whose keys count as trusted; default ~/.ssh/known_hosts. */
   knownHostsFiles?: string[];
   ssh?: PoolOptions;
+  /** How often open terminals are marked alive, for the "interrupted" close after a crash. */
+  heartbeatMs?: number;
 }
 
 export interface AppServices {
@@ -40,8 +43,32 @@ export interface AppServices {
   hosts: HostService;
   pool: SshPool;
   terminals: TerminalService;
-  close(): void;
+  /** Closes what is still open through the dispatcher (so the history says so), then everything. */
+  close(): Promise<void>;
 }
+
+/** Sessions a crash left open in the history get their close, marked interrupted. */
+function closeInterrupted(left: OpenItem[], dispatcher: Dispatcher): void {
+  for (const item of left) {
+    const lastSeen = new Date(item.lastSeenAt).toISOString();
+    dispatcher.record({
+      action: item.closeWith,
+      target: item.target,
+      ok: false,
+      errorCode: 'INTERRUPTED',
+      details: {
+        id: item.id,
+        interrupted: true,
+        openedAt: new Date(item.openedAt).toISOString(),
+        lastSeenAt: lastSeen,
+        message: `Labdeck stopped without closing it (a crash or a kill); it was last seen open at ${lastSeen}.`,
+      },
+      durationMs: item.lastSeenAt - item.openedAt,
+    });
+  }
+}
+
+const SHUTDOWN_ACTOR = 'labdeck (shutting down)';
 
 function metricsSource(metrics: LocalMetricsService): StreamSource<LocalMetricsSample> {
   let unsubscribe: (() => void) | null = null;
@@ -172,7 +199,11 @@ export function createApp(options: AppOptions): AppServices {
     'hosts.import': ({ drafts }) => hosts.import(drafts),
     'terminals.open': async (i, ctx) => {
       ctx.target = i.asUser ? `${nameOf(i.hostId)} as ${i.asUser}` : nameOf(i.hostId);
-      return terminals.open(i);
+      const info = await terminals.open(i);
+      // The same id and target as its close row, so the history can pair them.
+      ctx.target = `${info.hostName} as ${info.user}`;
+      ctx.auditDetails = { id: info.id };
+      return info;
     },
     'terminals.input': ({ id, data }) => {
       terminals.input(id, data);
@@ -190,7 +221,17 @@ export function createApp(options: AppOptions): AppServices {
     },
   };
 
-  const dispatcher = new Dispatcher(handlers, audit);
+  const openItems = new OpenItemStore(database.db);
+  const dispatcher = new Dispatcher(handlers, audit, { openItems });
+  closeInterrupted(openItems.takeAll(), dispatcher);
+  const heartbeat = setInterval(() => {
+    try {
+      openItems.heartbeat();
+    } catch (err) {
+      console.warn('[audit] could not mark open sessions alive:', err);
+    }
+  }, options.heartbeatMs ?? 10_000);
+  heartbeat.unref();
   // Connections lost and regained on their own are part of the history too (retries are not).
   pool.events.on('lost', (e: PoolLost) =>
     dispatcher.record({
@@ -211,6 +252,7 @@ export function createApp(options: AppOptions): AppServices {
     }),
   );
 
+  let closing: Promise<void> | null = null;
   return {
     dispatcher,
     streams: {
@@ -222,11 +264,17 @@ export function createApp(options: AppOptions): AppServices {
     hosts,
     pool,
     terminals,
-    close: () => {
-      metrics.stop();
-      terminals.closeAll();
-      pool.close();
-      database.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(heartbeat);
+        // What clients left open is closed through the one door, so the history says it ended.
+        for (const item of openItems.list()) {
+          await dispatcher.dispatch(item.closeWith, { id: item.id }, { actor: SHUTDOWN_ACTOR });
+        }
+        metrics.stop();
+        terminals.closeAll();
+        pool.close();
+        database.close();
+      })()),
   };
 }

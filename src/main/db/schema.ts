@@ -72,3 +72,15 @@ export const secrets = sqliteTable('secrets', {
   cipher: text('cipher').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/**
+ * Terminal sessions (and later jobs) that are open in the audit history: a row per item, deleted
+ * when its closing call is recorded. Rows left after a crash are closed as "interrupted" at start.
+ */
+export const openItems = sqliteTable('open_items', {
+  id: text('id').primaryKey(),
+  closeWith: text('close_with').notNull(),
+  target: text('target').notNull(),
+  openedAt: integer('opened_at').notNull(),
+  lastSeenAt: integer('last_seen_at').notNull(),
+});

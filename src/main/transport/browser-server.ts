@@ -236,6 +236,7 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
   }, PING_MS);
   pinger.unref();
 
+  const sessions = new Set<() => Promise<void>>();
   const attach = (ws: WebSocket, req: http.IncomingMessage): void => {
     const actor = `${os.userInfo().username}@browser(${req.socket.remoteAddress ?? '?'})`;
     alive.set(ws, true);
@@ -265,8 +266,12 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       }
       session.handle(msg);
     });
-    ws.on('close', () => void session.close());
-    ws.on('error', () => void session.close());
+    // One promise per session, so shutting down can wait until what it left open is closed.
+    let ended: Promise<void> | null = null;
+    const end = (): Promise<void> => (ended ??= session.close().finally(() => sessions.delete(end)));
+    sessions.add(end);
+    ws.on('close', () => void end());
+    ws.on('error', () => void end());
   };
 
   await new Promise<void>((resolve, reject) => {
@@ -284,13 +289,16 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
   return {
     url: `http://${shownHost}:${actualPort}/?token=${o.token}`,
     port: actualPort,
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(pinger);
-        for (const c of wss.clients) c.terminate();
+    close: async () => {
+      clearInterval(pinger);
+      for (const c of wss.clients) c.terminate();
+      // Each client's terminals are closed (and audited) as that client's before we return.
+      await Promise.all([...sessions].map((end) => end()));
+      await new Promise<void>((resolve) => {
         wss.close();
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

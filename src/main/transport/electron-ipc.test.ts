@@ -10,7 +10,9 @@ import { attachElectronIpc, IPC_CHANNEL, trustedUrlCheck } from './electron-ipc'
 
 const APP_URL = 'file:///opt/labdeck/resources/app/out/renderer/index.html';
 const apps: AppServices[] = [];
-afterEach(() => apps.splice(0).forEach((a) => a.close()));
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
 
 function setup() {
   let n = 0;

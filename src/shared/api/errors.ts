@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   'SECRET_REQUIRED',
   /** The private key file on this computer is not usable (a public key, not a key, a device). */
   'KEY_FILE',
+  /** The host refused an action for the login user (e.g. no sudo rights to switch user). */
+  'PERMISSION_DENIED',
+  /** Cut short when Labdeck stopped (a crash, a kill): recorded at the next start. */
+  'INTERRUPTED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,7 +1,7 @@
 // Checks a private key file on this computer before any connection is dialled, so a wrong path is
 // reported as what it is (a public key, not a key at all, a device, too big) and never as an
 // unreachable host, and never starts the reconnect loop.
-import { utils } from 'ssh2';
+import { utils, type ParsedKey } from 'ssh2';
 import { ApiError } from '../../../shared/api/errors';
 import { readSmallFile, SmallFileError } from '../../lib/small-file';
 
@@ -44,7 +44,7 @@ export function loadPrivateKey(file: string, where: string, passphrase: string |
       `${file} (the key file for ${where}) is not an SSH private key (${parsed.message}). Choose the private key file, e.g. ~/.ssh/id_ed25519.`,
     );
   }
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  const key: ParsedKey | undefined = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
   if (!key?.isPrivateKey()) {
     throw keyFileError(
       `${file} (the key file for ${where}) is a public key. Labdeck needs the private key: ${file.endsWith('.pub') ? `${file.slice(0, -4)}, without .pub` : 'the file without .pub'}.`,

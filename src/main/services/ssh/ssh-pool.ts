@@ -308,7 +308,7 @@ class HostConnection {
     const where = `${target.name} (${target.user}@${target.address}:${target.port})`;
     this.label = where;
     // Credentials first: a missing secret or unreadable key must not open a channel on the jump host.
-    const auth = await authConfig(target, where);
+    const auth = authConfig(target, where);
     let sock: Duplex | undefined;
     let jumpLease: Lease | null = null;
     if (target.jumpHostId !== null) {
@@ -512,7 +512,7 @@ class HostConnection {
   }
 }
 
-async function authConfig(target: ConnectTarget, where: string): Promise<Partial<ConnectConfig>> {
+function authConfig(target: ConnectTarget, where: string): Partial<ConnectConfig> {
   const a = target.auth;
   if (a.method === 'password') {
     if (!a.password)

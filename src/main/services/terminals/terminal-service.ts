@@ -16,6 +16,12 @@ import { openChannel, type Lease, type SshPool } from '../ssh/ssh-pool';
 /** Runs a login shell as "$1": no user data is ever part of the script itself. */
 export const AS_USER_SCRIPT =
   'if [ "$(id -u)" = 0 ]; then exec su -l -- "$1"; else exec sudo -n -i -u "$1"; fi';
+/**
+ * The same switch with `true` for a command, without a pty: whether it works at all, and if not,
+ * what su or sudo says (no sudo rights, a password required, no such user, a nologin shell).
+ */
+export const AS_USER_CHECK =
+  'if [ "$(id -u)" = 0 ]; then exec su -l -c true -- "$1"; else exec sudo -n -i -u "$1" true; fi </dev/null';
 const TERM = 'xterm-256color';
 const READ_BUFFER = 64 * 1024;
 
@@ -104,6 +110,9 @@ export class TerminalService {
     rows: number;
   }): Promise<TerminalInfo> {
     const host = this.hosts.get(o.hostId);
+    const asOther = o.asUser && o.asUser !== host.user ? o.asUser : null;
+    // A shell as another user that cannot start would only show a dead tab: check first.
+    if (asOther) await this.checkSwitch(o.hostId, host.name, host.user, asOther);
     const lease = await this.pool.acquire(o.hostId);
     const pty = { term: TERM, cols: o.cols, rows: o.rows, width: 0, height: 0 };
     const info: TerminalInfo = {
@@ -117,8 +126,8 @@ export class TerminalService {
     try {
       await openChannel(
         (done) => {
-          if (o.asUser && o.asUser !== host.user) {
-            lease.client.exec(shCommand(['sh', '-c', AS_USER_SCRIPT, 'labdeck', o.asUser]), { pty }, done);
+          if (asOther) {
+            lease.client.exec(shCommand(['sh', '-c', AS_USER_SCRIPT, 'labdeck', asOther]), { pty }, done);
           } else {
             lease.client.shell(pty, { env: { LANG: 'C.UTF-8' } }, done);
           }
@@ -131,6 +140,25 @@ export class TerminalService {
     }
     this.sessions.set(info.id, s!);
     return info;
+  }
+
+  private async checkSwitch(hostId: number, hostName: string, login: string, user: string): Promise<void> {
+    const r = await this.pool.exec(hostId, shCommand(['sh', '-c', AS_USER_CHECK, 'labdeck', user]), {
+      timeoutMs: 15_000,
+      maxBytes: 4096,
+    });
+    if (r.code === 0) return;
+    const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 300);
+    const noRights = /password is required|not in the sudoers|not allowed|may not run/i.test(said);
+    const next = noRights
+      ? `Give ${login} passwordless sudo on ${hostName} (a NOPASSWD rule in /etc/sudoers.d), or log in as ${user} directly.`
+      : /unknown user|does not exist|no passwd entry/i.test(said)
+        ? `Check the user name: ${user} does not exist on ${hostName}.`
+        : `Check that ${user} has a login shell on ${hostName}.`;
+    throw new ApiError(
+      'PERMISSION_DENIED',
+      `Cannot open a shell as ${user} on ${hostName}: ${said || `the switch exited with ${r.code ?? r.signal}`}. ${next}`,
+    );
   }
 
   private get(id: string): Session {
