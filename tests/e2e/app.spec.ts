@@ -80,3 +80,66 @@ test('the theme switch applies and is remembered', async ({ app }) => {
   await app.getByTestId('theme-dark').click();
   await expect(app.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
+
+test("a new host's page opens and stays open when a hosts list requested before the save answers late", async ({
+  page,
+  server,
+}) => {
+  // The first hosts.list of the page answers 1.5 s late, as on a busy fresh machine: the host is
+  // added (and its page opened) before that stale list arrives.
+  let slowCall: number | null = null;
+  await page.routeWebSocket(/\/api$/, (ws) => {
+    const real = ws.connectToServer();
+    ws.onMessage((m) => {
+      const msg = JSON.parse(String(m)) as { t: string; id?: number; name?: string };
+      if (msg.t === 'call' && msg.name === 'hosts.list' && slowCall === null) slowCall = msg.id!;
+      real.send(m);
+    });
+    real.onMessage((m) => {
+      const msg = JSON.parse(String(m)) as { t: string; id?: number };
+      if (msg.t === 'result' && msg.id === slowCall) setTimeout(() => ws.send(m), 1500);
+      else ws.send(m);
+    });
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.getByTestId('add-host').click();
+  await page.getByTestId('host-name').fill('late-list');
+  await page.getByTestId('host-address').fill('10.99.0.1');
+  await page.getByTestId('host-save').click();
+  await expect(page.getByTestId('host-page')).toBeVisible();
+  expect(slowCall).not.toBeNull();
+  await page.waitForTimeout(2500); // the stale list has landed by now
+  await expect(page.getByTestId('host-page')).toBeVisible();
+  await expect(page.getByTestId('host-page')).toContainText('late-list');
+  await expect(page.getByTestId('host-item-late-list')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("the host dialog's Cancel asks before dropping what was typed", async ({ app }) => {
+  await app.getByTestId('add-host').click();
+  await app.getByTestId('host-name').fill('half-typed');
+  const asked: string[] = [];
+  app.once('dialog', (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await app.getByTestId('modal-cancel').click();
+  expect(asked).toEqual(['Discard the changes in this dialog?']);
+  await expect(app.getByTestId('host-dialog')).toBeVisible();
+  await expect(app.getByTestId('host-name')).toHaveValue('half-typed');
+  app.once('dialog', (d) => void d.accept());
+  await app.getByTestId('modal-cancel').click();
+  await expect(app.getByTestId('host-dialog')).toHaveCount(0);
+  // Nothing typed: Cancel closes at once, without a question.
+  await app.getByTestId('add-host').click();
+  let questioned = false;
+  app.once('dialog', (d) => {
+    questioned = true;
+    void d.dismiss();
+  });
+  await app.getByTestId('modal-cancel').click();
+  await expect(app.getByTestId('host-dialog')).toHaveCount(0);
+  expect(questioned).toBe(false);
+});

@@ -5,7 +5,7 @@ import type { AuthMethod, Host, HostKind } from '../../../shared/api/domain';
 import { api } from '../api';
 import { errorText, fieldError } from '../lib/errors';
 import { useUi } from '../state/ui-store';
-import { Modal } from './Modal';
+import { CancelButton, Modal } from './Modal';
 
 interface Form {
   name: string;
@@ -71,6 +71,13 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
         : api.hosts.add(body);
     },
     onSuccess: (saved) => {
+      // The list has the saved host before its page opens; the refetch (which cancels a list
+      // request still in flight from before the save) then brings the server's own copy.
+      qc.setQueryData<Host[]>(['hosts'], (old = []) =>
+        [...old.filter((h) => h.id !== saved.id), saved].sort(
+          (a, b) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name),
+        ),
+      );
       void qc.invalidateQueries({ queryKey: ['hosts'] });
       void qc.invalidateQueries({ queryKey: ['audit'] });
       openHost(saved.id, saved.name);
@@ -249,9 +256,7 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
             fieldError(save.error, k),
           ) && <div className="banner error span2">{errorText(save.error)}</div>}
         <div className="actions span2">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
+          <CancelButton />
           <button type="submit" className="btn primary" data-testid="host-save" disabled={save.isPending}>
             {save.isPending ? 'Saving…' : host ? 'Save' : 'Add host'}
           </button>

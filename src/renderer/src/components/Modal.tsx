@@ -1,6 +1,19 @@
 // A dialog over the app: keeps keyboard focus inside while open and gives it back when closed.
 // Escape or a click outside closes it, after asking when the form inside has unsaved changes.
-import { useEffect, useRef } from 'react';
+import { createContext, useContext, useEffect, useRef } from 'react';
+
+/** Closing the dialog the way Escape does: asks first when there are unsaved changes. */
+const Dismiss = createContext<() => void>(() => {});
+
+/** A Cancel button for a form inside a Modal: the same question as Escape, × or a click outside. */
+export function CancelButton(): React.JSX.Element {
+  const dismiss = useContext(Dismiss);
+  return (
+    <button type="button" className="btn" data-testid="modal-cancel" onClick={dismiss}>
+      Cancel
+    </button>
+  );
+}
 
 const FOCUSABLE = 'button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])';
 
@@ -70,7 +83,7 @@ export function Modal(props: {
             ×
           </button>
         </header>
-        {props.children}
+        <Dismiss.Provider value={() => dismiss.current()}>{props.children}</Dismiss.Provider>
       </div>
     </div>
   );

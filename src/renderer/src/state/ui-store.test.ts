@@ -28,10 +28,18 @@ describe('ui store tabs', () => {
 
 describe('host tabs', () => {
   beforeEach(() =>
-    useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }),
+    useUi.setState({
+      tabs: [{ id: 'local', kind: 'local', title: 'This computer' }],
+      activeId: 'local',
+      knownHostIds: [],
+    }),
   );
 
   it('opens one tab per host, follows renames and closes tabs of removed hosts', () => {
+    useUi.getState().syncHosts([
+      { id: 3, name: 'gpu1' },
+      { id: 4, name: 'ct1' },
+    ]);
     useUi.getState().openHost(3, 'gpu1');
     useUi.getState().openHost(4, 'ct1');
     useUi.getState().openHost(3, 'gpu1');
@@ -40,6 +48,21 @@ describe('host tabs', () => {
     useUi.getState().syncHosts([{ id: 4, name: 'ct1-renamed' }]);
     expect(useUi.getState().tabs.map((t) => t.title)).toEqual(['This computer', 'ct1-renamed']);
     expect(useUi.getState().activeId).toBe('local');
+  });
+
+  it('keeps the page of a just-added host open when a list fetched before the add arrives', () => {
+    useUi.getState().syncHosts([{ id: 1, name: 'old' }]);
+    // Save in the host dialog: the new host's page opens at once...
+    useUi.getState().openHost(2, 'new-host');
+    // ...and a hosts list requested before the save lands afterwards.
+    useUi.getState().syncHosts([{ id: 1, name: 'old' }]);
+    expect(useUi.getState().tabs.map((t) => t.id)).toEqual(['local', 'host:2']);
+    expect(useUi.getState().activeId).toBe('host:2');
+    useUi.getState().syncHosts([
+      { id: 1, name: 'old' },
+      { id: 2, name: 'new-host' },
+    ]);
+    expect(useUi.getState().activeId).toBe('host:2');
   });
 });
 

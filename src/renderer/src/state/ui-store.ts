@@ -51,6 +51,8 @@ interface UiState {
   activate: (id: string) => void;
   /** Keeps tab titles in step with renamed hosts and closes tabs of removed ones. */
   syncHosts: (hosts: { id: number; name: string }[]) => void;
+  /** The host ids of the last list seen: only a host that was in it and is gone now was removed. */
+  knownHostIds: number[];
 }
 
 function closeTab(s: UiState, id: string): Partial<UiState> {
@@ -68,6 +70,7 @@ export const useUi = create<UiState>((set) => ({
   tabs: [{ id: 'local', kind: 'local', title: TITLES.local }],
   activeId: 'local',
   paneStatus: {},
+  knownHostIds: [],
   setPaneStatus: (pane, status) =>
     set((s) => {
       if ((s.paneStatus[pane] ?? null) === status) return s;
@@ -138,12 +141,23 @@ export const useUi = create<UiState>((set) => ({
   syncHosts: (hosts) =>
     set((s) => {
       const names = new Map(hosts.map((h) => [h.id, h.name]));
+      // A list fetched before a host was added does not have it yet: only a host that an earlier
+      // list had and this one lacks was removed. (A just-added host's page must not be closed by
+      // a stale list that arrives after it opened.)
+      const removed = new Set(s.knownHostIds.filter((id) => !names.has(id)));
+      const knownHostIds = [...names.keys()];
       // Host pages follow renames; terminals keep their title (and their scrollback) either way.
       const tabs = s.tabs
-        .filter((t) => t.kind !== 'host' || names.has(t.hostId!))
-        .map((t) => (t.kind === 'host' && !t.customTitle ? { ...t, title: names.get(t.hostId!)! } : t));
+        .filter((t) => t.kind !== 'host' || !removed.has(t.hostId!))
+        .map((t) =>
+          t.kind === 'host' && !t.customTitle && names.has(t.hostId!) ? { ...t, title: names.get(t.hostId!)! } : t,
+        );
       const changed = tabs.length !== s.tabs.length || tabs.some((t, i) => t.title !== s.tabs[i]!.title);
-      if (!changed) return s;
-      return { tabs, activeId: tabs.some((t) => t.id === s.activeId) ? s.activeId : (tabs[0]?.id ?? null) };
+      if (!changed) return { knownHostIds };
+      return {
+        knownHostIds,
+        tabs,
+        activeId: tabs.some((t) => t.id === s.activeId) ? s.activeId : (tabs[0]?.id ?? null),
+      };
     }),
 }));
