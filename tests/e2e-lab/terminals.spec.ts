@@ -51,6 +51,7 @@ test('type a command and see its output; yes + Ctrl-C gives the prompt back', as
   await app.getByTestId('tab-terminal').click();
   await pane.click();
   await app.keyboard.press('Control+C');
+
   await app.keyboard.type('echo after-$((1+1))');
   await app.keyboard.press('Enter');
   await expect(screenText(app)).toContainText('after-2', { timeout: 10_000 });
@@ -89,4 +90,24 @@ test('type a command and see its output; yes + Ctrl-C gives the prompt back', as
   await expect(app.getByTestId('audit-table')).toContainText('terminals.open');
   await expect(app.getByTestId('audit-table')).toContainText('terminals.close');
   await expect(app.getByTestId('audit-table')).not.toContainText('hello-');
+});
+
+test('binary garbage in a terminal keeps the console quiet (no xterm parse errors logged)', async ({ app }) => {
+  // Screen reader mode (so the text can be read back) is a saved setting: on, whatever it was.
+  await app.getByTestId('nav-settings').click();
+  await app.getByTestId('screen-reader').check();
+  await expect(app.getByTestId('screen-reader')).toBeChecked();
+  await addOnlineHost(app, 'garbage-h1');
+  await app.getByTestId('open-terminal').click();
+  const pane = app.getByTestId('term-pane-0');
+  await expect(pane).toHaveAttribute('data-status', 'open');
+  await expect(screenText(app)).toContainText('$', { timeout: 10_000 });
+  const logged: string[] = [];
+  app.on('console', (m) => logged.push(m.text()));
+  await pane.click();
+  // 3 MB of random bytes, then a full reset (RIS) so what follows reads as text again.
+  await app.keyboard.type("head -c 3000000 /dev/urandom; printf '\\033c'; echo garbage-$((2+3))");
+  await app.keyboard.press('Enter');
+  await expect(screenText(app)).toContainText('garbage-5', { timeout: 30_000 });
+  expect(logged.filter((l) => /Parsing error/i.test(l))).toEqual([]);
 });

@@ -94,12 +94,35 @@ export const hostNameSchema = z
 const hostnameRe =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const ipv4Re = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const ipv6Re = /^[0-9A-Fa-f:.]{2,45}$/;
+const hex16 = /^[0-9A-Fa-f]{1,4}$/;
+
+/** RFC 4291 text forms: eight groups, or fewer with one "::", optionally ending in dotted IPv4. */
+export function isIPv6(a: string): boolean {
+  if (a.length > 45 || !a.includes(':')) return false;
+  const halves = a.split('::');
+  if (halves.length > 2) return false;
+  const groups = (part: string): string[] | null => (part === '' ? [] : part.split(':'));
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  if (!head || !tail) return false;
+  const all = [...head, ...tail];
+  let count = all.length;
+  const last = all[all.length - 1];
+  if (last !== undefined && last.includes('.')) {
+    if (!ipv4Re.test(last)) return false;
+    all.pop();
+    count += 1; // an IPv4 tail stands for two groups
+  }
+  if (!all.every((g) => hex16.test(g))) return false;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
 export const addressSchema = z
   .string()
   .trim()
   .refine(
-    (a) => ipv4Re.test(a) || hostnameRe.test(a) || (a.includes(':') && ipv6Re.test(a)),
+    // A name whose last label is all digits is a mistyped IPv4 (10.0.0.300), not a host name.
+    (a) => ipv4Re.test(a) || (hostnameRe.test(a) && !/(^|\.)\d+\.?$/.test(a)) || isIPv6(a),
     'must be a hostname, an IPv4 or an IPv6 address',
   );
 /** POSIX-portable user names (what useradd accepts by default). */
@@ -133,7 +156,15 @@ const hostFields = {
     .array(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'tags are single words'))
     .max(16)
     .default([]),
-  notes: z.string().max(4000).default(''),
+  notes: z
+    .string()
+    .max(4000)
+    // Several lines are fine; terminal escapes and bidi overrides (which can disguise text) are not.
+    .regex(
+      /^(?:[^\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\t\n\r])*$/u,
+      'must not contain control characters',
+    )
+    .default(''),
   authMethod: z.enum(AUTH_METHODS),
   keyPath: keyPathSchema.nullable().default(null),
   /** Password (password auth) or key passphrase; stored encrypted only if saveSecret. */

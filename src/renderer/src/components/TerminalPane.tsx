@@ -86,6 +86,9 @@ export function TerminalPane({
       theme: THEME,
       fontFamily: initial.current?.terminalFontFamily ?? "'DejaVu Sans Mono', monospace",
       linkHandler: { activate: (_e, uri) => openLink(uri) },
+      // Binary output (a `cat` of a tarball) makes xterm log every parse error to the console,
+      // a million lines for 200 MB: the console would be unusable and the page slower.
+      logLevel: 'off',
     });
     const fit = new FitAddon();
     const search = new SearchAddon();
