@@ -15,23 +15,16 @@ import ensureBuilt from '../../tests/support/ensure-built';
 import { CHROMIUM_LAUNCH } from '../../tests/support/chromium';
 import { startServe } from '../../tests/support/serve-process';
 import { sshBench } from './ssh';
+import { fmtMs, median, printTable, spread, type BenchRow, type Target } from './stats';
 import { terminalBench } from './terminal';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MIGRATIONS = path.join(ROOT, 'drizzle');
 const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
 
-interface Row {
-  metric: string;
-  ours: string;
-  base: string;
-  ratio: string;
-  baseline: string;
-}
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
+const targets: Target[] = [];
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmtMs = (ms: number): string => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
 const fmtRate = (r: number): string => `${Math.round(r).toLocaleString('en')}/s`;
 const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
 
@@ -66,9 +59,11 @@ async function coldStart(browser: Browser): Promise<void> {
     child.kill();
   }
   rows.push({
-    metric: 'browser mode: cold start to first data paint (median of 3)',
+    metric: 'browser mode: cold start to first data paint',
     ours: fmtMs(median(ours)),
+    spread: spread(ours, fmtMs),
     base: fmtMs(median(base)),
+    baseSpread: spread(base, fmtMs),
     ratio: `${(median(ours) / median(base)).toFixed(2)}×`,
     baseline: 'bare Node static page, process start to first paint',
   });
@@ -116,7 +111,9 @@ async function bundleSize(): Promise<void> {
   rows.push({
     metric: `renderer, loaded at start, gzip (all chunks ${kib(zlib.gzipSync(all).length)})`,
     ours: kib(ours),
+    spread: '— (same every run)',
     base: kib(base),
+    baseSpread: '—',
     ratio: `${(ours / base).toFixed(2)}×`,
     baseline: 'hello-world React page, same Vite, gzip',
   });
@@ -124,9 +121,6 @@ async function bundleSize(): Promise<void> {
 
 async function auditInsertRate(): Promise<void> {
   const N = 20_000;
-  const a = openDatabase(path.join(tmp('labdeck-bench-'), 'a.db'), MIGRATIONS);
-  const store = new AuditStore(a.db);
-  const settings = new SettingsService(a.db);
   const event = {
     actor: 'bench',
     action: 'settings.update',
@@ -136,46 +130,59 @@ async function auditInsertRate(): Promise<void> {
     errorCode: null,
     durationMs: 1,
   };
-  let t = performance.now();
-  for (let i = 0; i < N; i++) store.append({ ...event, ts: i });
-  const ours = N / ((performance.now() - t) / 1000);
+  const ours: number[] = [];
+  const door: number[] = [];
+  const raw: number[] = [];
+  // Three rounds, each on fresh files: these rates swing between runs.
+  for (let round = 0; round < 3; round++) {
+    const a = openDatabase(path.join(tmp('labdeck-bench-'), 'a.db'), MIGRATIONS);
+    const store = new AuditStore(a.db);
+    const settings = new SettingsService(a.db);
+    let t = performance.now();
+    for (let i = 0; i < N; i++) store.append({ ...event, ts: i });
+    ours.push(N / ((performance.now() - t) / 1000));
 
-  // The whole door: validation, handler (a settings write), redaction and the audit row.
-  const dispatcher = new Dispatcher(
-    {
-      'settings.update': (p: Parameters<Handlers['settings.update']>[0]) => settings.update(p),
-    } as unknown as Handlers,
-    store,
-  );
-  t = performance.now();
-  for (let i = 0; i < N / 4; i++) {
-    await dispatcher.dispatch('settings.update', { workstationName: `ws-${i}` }, { actor: 'bench' });
+    // The whole door: validation, handler (a settings write), redaction and the audit row.
+    const dispatcher = new Dispatcher(
+      {
+        'settings.update': (p: Parameters<Handlers['settings.update']>[0]) => settings.update(p),
+      } as unknown as Handlers,
+      store,
+    );
+    t = performance.now();
+    for (let i = 0; i < N / 4; i++) {
+      await dispatcher.dispatch('settings.update', { workstationName: `ws-${i}` }, { actor: 'bench' });
+    }
+    door.push(N / 4 / ((performance.now() - t) / 1000));
+    a.close();
+
+    const b = openDatabase(path.join(tmp('labdeck-bench-'), 'b.db'), MIGRATIONS);
+    const stmt = b.sqlite.prepare(
+      'INSERT INTO audit_events (ts, actor, action, target, params, result, error_code, duration_ms) VALUES (?,?,?,?,?,?,?,?)',
+    );
+    t = performance.now();
+    for (let i = 0; i < N; i++)
+      stmt.run(i, event.actor, event.action, event.target, event.params, event.result, null, 1);
+    raw.push(N / ((performance.now() - t) / 1000));
+    b.close();
   }
-  const door = N / 4 / ((performance.now() - t) / 1000);
-  a.close();
-
-  const b = openDatabase(path.join(tmp('labdeck-bench-'), 'b.db'), MIGRATIONS);
-  const stmt = b.sqlite.prepare(
-    'INSERT INTO audit_events (ts, actor, action, target, params, result, error_code, duration_ms) VALUES (?,?,?,?,?,?,?,?)',
-  );
-  t = performance.now();
-  for (let i = 0; i < N; i++)
-    stmt.run(i, event.actor, event.action, event.target, event.params, event.result, null, 1);
-  const raw = N / ((performance.now() - t) / 1000);
-  b.close();
   const baseline = 'raw better-sqlite3 prepared INSERT, same pragmas';
   rows.push({
     metric: 'audit insert rate (AuditStore, one commit each)',
-    ours: fmtRate(ours),
-    base: fmtRate(raw),
-    ratio: `${(ours / raw).toFixed(2)}×`,
+    ours: fmtRate(median(ours)),
+    spread: spread(ours, fmtRate),
+    base: fmtRate(median(raw)),
+    baseSpread: spread(raw, fmtRate),
+    ratio: `${(median(ours) / median(raw)).toFixed(2)}×`,
     baseline,
   });
   rows.push({
     metric: 'audited settings.update calls through the dispatcher',
-    ours: fmtRate(door),
-    base: fmtRate(raw),
-    ratio: `${(door / raw).toFixed(2)}×`,
+    ours: fmtRate(median(door)),
+    spread: spread(door, fmtRate),
+    base: fmtRate(median(raw)),
+    baseSpread: spread(raw, fmtRate),
+    ratio: `${(median(door) / median(raw)).toFixed(2)}×`,
     baseline,
   });
 }
@@ -235,7 +242,9 @@ function auditQuery(): void {
   rows.push({
     metric: `filtered audit query, 1,000,000 rows (loaded in ${(loadMs / 1000).toFixed(1)} s)`,
     ours: fmtMs(median(times)),
+    spread: spread(times, fmtMs),
     base: fmtMs(median(scanTimes)),
+    baseSpread: spread(scanTimes, fmtMs),
     ratio: `${(median(times) / median(scanTimes)).toFixed(3)}×`,
     baseline: 'same query forced to a full table scan',
   });
@@ -252,24 +261,15 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
   }
-  rows.push(...(await sshBench()));
-  rows.push(...(await terminalBench()));
-  const cols: (keyof Row)[] = ['metric', 'ours', 'base', 'ratio', 'baseline'];
-  const head: Row = {
-    metric: 'metric',
-    ours: 'Labdeck',
-    base: 'baseline',
-    ratio: 'ratio',
-    baseline: 'baseline is',
-  };
-  const width = cols.map((c) => Math.max(...[head, ...rows].map((r) => r[c].length)));
-  const line = (r: Row): string => cols.map((c, i) => r[c].padEnd(width[i]!)).join(' | ');
-  console.log(
-    `\nLabdeck bench — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}`,
+  rows.push(...(await sshBench(targets)));
+  rows.push(...(await terminalBench(targets)));
+  const ok = printTable(
+    `Labdeck bench — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}. ` +
+      'Figures move a lot between machines: compare within one run, and read the spread.',
+    rows,
+    targets,
   );
-  console.log(line(head));
-  console.log(width.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(line(r));
+  if (!ok) process.exitCode = 1;
 }
 
 void main().catch((err: unknown) => {
