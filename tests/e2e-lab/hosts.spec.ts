@@ -57,7 +57,9 @@ test('a wrong password shows what failed and what to do', async ({ app }) => {
   // What failed, on which host, and what to do next — said once.
   await expect(app.getByTestId('host-state-message')).toContainText('lab-h2-pw (ldlab-user@');
   await expect(app.getByTestId('host-state-message')).toContainText('refused the login');
-  await expect(app.getByTestId('host-state-message')).toContainText('Check the user name, key, agent or password');
+  await expect(app.getByTestId('host-state-message')).toContainText(
+    'Check the user name, key, agent or password',
+  );
   await expect(app.getByTestId('secret-prompt')).toBeVisible();
   await screenshot(app, 'host-auth-failed');
   // The prompt takes the right password and the host comes online.
@@ -71,26 +73,33 @@ test('import hosts from a pasted ~/.ssh/config with a preview', async ({ app }) 
   const h2 = labHost('h2');
   const h3 = labHost('h3');
   await app.getByTestId('import-hosts').click();
-  await app
-    .getByTestId('import-text')
-    .fill(
-      [
-        `Host lab-h2`,
-        `  HostName ${h2.address}`,
-        `  User ${h2.user.user}`,
-        `  IdentityFile ${h2.user.keyFile}`,
-        `Host lab-h3`,
-        `  HostName ${h3.address}`,
-        `  ProxyJump lab-h2`,
-        `  User ${h3.user.user}`,
-        `Host *`,
-        `  ServerAliveInterval 30`,
-        `Host old`,
-        `  ProxyCommand nc %h %p`,
-      ].join('\n'),
-    );
+  await app.getByTestId('import-text').fill(
+    [
+      `Host lab-h2`,
+      `  HostName ${h2.address}`,
+      `  User ${h2.user.user}`,
+      `  IdentityFile ${h2.user.keyFile}`,
+      `Host lab-h3`,
+      `  HostName ${h3.address}`,
+      `  ProxyJump lab-h2`,
+      `  User ${h3.user.user}`,
+      // Several names on one line: one host each.
+      `Host lab-web1 lab-web2`,
+      `  HostName ${h2.address}`,
+      `  User ${h2.user.user}`,
+      `Match host lab-*`,
+      `  User root`,
+      `Host *`,
+      `  ServerAliveInterval 30`,
+      `Host old`,
+      `  ProxyCommand nc %h %p`,
+    ].join('\n'),
+  );
   await app.getByTestId('import-preview').click();
-  await expect(app.getByTestId('import-add-row')).toHaveCount(2);
+  await expect(app.getByTestId('import-add-row')).toHaveCount(4);
+  await expect(app.getByTestId('import-add-row').filter({ hasText: 'lab-web1' })).toHaveCount(1);
+  await expect(app.getByTestId('import-add-row').filter({ hasText: 'lab-web2' })).toHaveCount(1);
+  await expect(app.getByTestId('import-notes')).toContainText('1 Match block was ignored');
   await expect(app.getByTestId('import-skips')).toContainText('ProxyCommand');
   await expect(app.getByTestId('import-skips')).toContainText('pattern');
   await screenshot(app, 'host-import-preview');

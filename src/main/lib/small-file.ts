@@ -9,7 +9,7 @@ export class SmallFileError extends Error {
     readonly file: string,
     readonly reason: 'not-regular' | 'too-large' | 'unreadable',
     message: string,
-    readonly errno?: string,
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'SmallFileError';

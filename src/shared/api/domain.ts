@@ -175,6 +175,8 @@ export interface ImportPreview {
   source: string;
   add: HostDraft[];
   skip: { alias: string; reason: string }[];
+  /** What the preview left out of the file as a whole, and why (Match blocks, an Include loop, a stop). */
+  notes: string[];
 }
 
 // ---- Terminals ----

@@ -95,14 +95,14 @@ export class HostService {
     const after = this.store.update(id, input);
     // A secret belongs to one way of logging in: a passphrase must never be sent as a password.
     const otherLogin =
-      before.authMethod !== after.authMethod || (after.authMethod === 'key' && before.keyPath !== after.keyPath);
+      before.authMethod !== after.authMethod ||
+      (after.authMethod === 'key' && before.keyPath !== after.keyPath);
     const forget = input.forgetSecret || (otherLogin && input.secret === undefined);
     this.applySecret(id, input.secret, input.saveSecret, forget);
     const reach = (h: Host): string =>
       JSON.stringify([h.address, h.port, h.user, h.authMethod, h.keyPath, h.jumpHostId]);
     // New connection details: the next use connects afresh (and re-checks the host key).
-    if (reach(before) !== reach(after) || input.secret !== undefined || forget)
-      this.pool.disconnect(id);
+    if (reach(before) !== reach(after) || input.secret !== undefined || forget) this.pool.disconnect(id);
     if (before.address !== after.address || before.port !== after.port) this.trust.untrust(id);
     return this.store.get(id);
   }
@@ -141,7 +141,8 @@ export class HostService {
       return await this.pool.connect(id);
     } catch (err) {
       // A refused secret is not kept for the next attempt: the person is asked again.
-      if (secret !== undefined && err instanceof ApiError && err.code === 'AUTH_FAILED') this.credentials.forget(id);
+      if (secret !== undefined && err instanceof ApiError && err.code === 'AUTH_FAILED')
+        this.credentials.forget(id);
       throw err;
     }
   }

@@ -1,200 +1,104 @@
-// Preview of what importing an OpenSSH client config would add, using a real ssh_config parser
-// (ssh-config) with OpenSSH's first-match-wins semantics; Include is expanded here, as ssh does.
+// Preview of what importing an OpenSSH client config would add, with OpenSSH's first-match-wins
+// semantics. Runs on the main process over text from anywhere: work is bounded, nothing is run or resolved.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import SSHConfig from 'ssh-config';
 import { addressSchema, hostNameSchema, unixUserSchema } from '../../../shared/api/contract';
 import type { HostDraft, ImportPreview } from '../../../shared/api/domain';
 import { ApiError } from '../../../shared/api/errors';
+import { readSmallFile, SmallFileError } from '../../lib/small-file';
+import {
+  isPattern,
+  matchPatternList,
+  parseConfig,
+  tildeExpand,
+  type Budget,
+  type IncludeContext,
+  type Section,
+} from './ssh-config-parse';
 
 /** An SSH config (or an Include) larger than this is not one. */
 export const MAX_CONFIG_BYTES = 256 * 1024;
-/** Everything Include pulls in, together. */
-const MAX_EXPANDED = 1024 * 1024;
-
 /**
  * Reads a config file the user named (or an Include named): only a regular file, and only a
  * small one. /dev/zero or a FIFO must not hang or exhaust the app.
  */
 export function readConfigFile(file: string): string {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer.
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new ApiError('VALIDATION', `${file} is not a regular file.`, 'path');
-    if (st.size > MAX_CONFIG_BYTES) {
-      throw new ApiError(
-        'VALIDATION',
-        `${file} is ${Math.round(st.size / 1024)} KiB, larger than an SSH config can be (256 KiB).`,
-        'path',
-      );
-    }
-    const buf = Buffer.alloc(st.size);
-    const n = fs.readSync(fd, buf, 0, st.size, 0);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    fs.closeSync(fd);
+    return readSmallFile(file, MAX_CONFIG_BYTES).toString('utf8');
+  } catch (err) {
+    if (!(err instanceof SmallFileError) || err.reason === 'unreadable') throw err;
+    const what =
+      err.reason === 'too-large' ? 'larger than an SSH config can be (256 KiB)' : 'not a regular file';
+    throw new ApiError('VALIDATION', `${file} is ${what}: ${err.message}`, 'path');
   }
 }
 
-export interface ImportContext {
+export interface ImportContext extends IncludeContext {
   /** Names already in the inventory. */
   existing: Set<string>;
-  /** ~ for IdentityFile and Include; the user's home. */
-  home: string;
-  /** Local user name, OpenSSH's default User. */
+  /** Local user name, OpenSSH's default User and %u. */
   localUser: string;
-  fileExists: (p: string) => boolean;
-  readFile: (p: string) => string;
-  listDir: (dir: string) => string[];
+  /** This computer's name, %l. */
+  localHost: string;
 }
 
 export const defaultImportContext = (existing: Set<string>): ImportContext => ({
   existing,
   home: os.homedir(),
   localUser: os.userInfo().username,
+  localHost: os.hostname(),
   fileExists: (p) => fs.existsSync(p),
   readFile: readConfigFile,
   listDir: (d) => fs.readdirSync(d),
 });
 
-const expand = (p: string, home: string): string =>
-  p.startsWith('~/') ? path.join(home, p.slice(2)) : p === '~' ? home : p;
-
-function globFiles(pattern: string, ctx: ImportContext): string[] {
-  if (!/[*?]/.test(path.basename(pattern))) return ctx.fileExists(pattern) ? [pattern] : [];
-  const dir = path.dirname(pattern);
-  const re = new RegExp(
-    `^${path
-      .basename(pattern)
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-  try {
-    return ctx
-      .listDir(dir)
-      .filter((f) => re.test(f))
-      .sort()
-      .map((f) => path.join(dir, f));
-  } catch {
-    return [];
-  }
+/** How much work one preview may take: pattern-match steps, and time. */
+export interface PreviewLimits {
+  steps: number;
+  ms: number;
 }
+const LIMITS: PreviewLimits = { steps: 20_000_000, ms: 2000 };
 
-/** Inlines Include directives (relative paths are under ~/.ssh, as for the user's config). */
-export function expandIncludes(text: string, ctx: ImportContext, depth = 0): string {
-  if (depth > 8) throw new ApiError('VALIDATION', 'Include nests more than 8 levels deep (a loop?)', 'text');
-  const out = text
-    .split('\n')
-    .map((line) => {
-      const m = /^\s*Include\s+(.+)$/i.exec(line);
-      if (!m) return line;
-      return m[1]!
-        .trim()
-        .split(/\s+/)
-        .flatMap((p) => {
-          const abs = path.isAbsolute(expand(p, ctx.home))
-            ? expand(p, ctx.home)
-            : path.join(ctx.home, '.ssh', p);
-          return globFiles(abs, ctx);
-        })
-        .map((f) => expandIncludes(ctx.readFile(f), ctx, depth + 1))
-        .join('\n');
-    })
-    .join('\n');
-  if (out.length > MAX_EXPANDED) {
-    throw new ApiError('VALIDATION', 'Include pulls in more than 1 MiB of configuration (a loop?)', 'text');
-  }
-  return out;
-}
+const PATTERN = 'a pattern that applies to many hosts, not a host';
 
-const first = (v: unknown): string | undefined =>
-  Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined);
-
-export function previewImport(text: string, source: string, ctx: ImportContext): ImportPreview {
-  const config = SSHConfig.parse(expandIncludes(text, ctx));
-  const aliases: string[] = [];
-  for (const section of config) {
-    if (!('param' in section) || section.param.toLowerCase() !== 'host') continue;
-    const value = Array.isArray(section.value) ? section.value.map(String).join(' ') : String(section.value);
-    for (const alias of value.split(/\s+/).filter(Boolean)) if (!aliases.includes(alias)) aliases.push(alias);
-  }
+export function previewImport(
+  text: string,
+  source: string,
+  ctx: ImportContext,
+  limits: PreviewLimits = LIMITS,
+): ImportPreview {
+  const deadline = Date.now() + limits.ms;
+  const config = parseConfig(text, path.isAbsolute(source) ? source : null, ctx);
+  const index = indexSections(config.sections);
+  const budget: Budget = { steps: limits.steps };
+  const inFile = new Set(config.hostNames);
+  const notes = [...config.notes];
   const add: HostDraft[] = [];
   const skip: ImportPreview['skip'] = [];
-  const planned = new Set<string>();
-  for (const alias of aliases) {
-    if (/[*?!]/.test(alias)) {
-      skip.push({ alias, reason: 'a pattern that applies to many hosts, not a host' });
-      continue;
+  for (const [done, alias] of config.hostNames.entries()) {
+    // Checked before matching, so that a name is short (63) before any pattern is matched against it.
+    const early = isPattern(alias)
+      ? PATTERN
+      : !hostNameSchema.safeParse(alias).success
+        ? 'the name is not allowed in Labdeck (letters, digits, ".", "_", "-")'
+        : ctx.existing.has(alias)
+          ? 'a host with this name is already in Labdeck'
+          : null;
+    const settings = early ? null : resolve(alias, config.sections, index, budget);
+    if (budget.steps < 0 || Date.now() > deadline) {
+      const all = config.hostNames.length;
+      notes.push(
+        `Stopped after ${done} of ${all} Host names: the file is too complex to preview fully; the rest are not listed.`,
+      );
+      break;
     }
-    // Keywords are case-insensitive in OpenSSH (keys come back lower-cased), and `Match exec`
-    // would run a command from the pasted text on this machine: never evaluated here.
-    const c = config.compute(alias, { ignoreCase: true, matchExec: false }) as Record<string, unknown>;
-    const address = first(c['hostname']) ?? alias;
-    const user = first(c['user']) ?? ctx.localUser;
-    const port = Number(first(c['port']) ?? 22);
-    const why = (reason: string): void => void skip.push({ alias, reason });
-    if (!hostNameSchema.safeParse(alias).success) {
-      why('the name is not allowed in Labdeck (letters, digits, ".", "_", "-")');
-      continue;
-    }
-    if (ctx.existing.has(alias)) {
-      why('a host with this name is already in Labdeck');
-      continue;
-    }
-    if (!addressSchema.safeParse(address).success || address.includes('%')) {
-      why(`HostName "${address}" is not a plain hostname or IP address`);
-      continue;
-    }
-    if (!unixUserSchema.safeParse(user).success) {
-      why(`User "${user}" is not a valid Linux user name`);
-      continue;
-    }
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      why(`Port "${String(first(c['port']))}" is not a port number`);
-      continue;
-    }
-    if (c['proxycommand']) {
-      why('uses ProxyCommand, which Labdeck does not run; use ProxyJump instead');
-      continue;
-    }
-    let jumpHostName: string | null = null;
-    const proxyJump = first(c['proxyjump']);
-    if (proxyJump && proxyJump.toLowerCase() !== 'none') {
-      if (proxyJump.includes(',')) {
-        why('a multi-hop ProxyJump chain; add each hop as a host with its own jump host');
-        continue;
-      }
-      const jump = proxyJump.replace(/^[^@]*@/, '').replace(/:\d+$/, '');
-      if (!aliases.includes(jump) && !ctx.existing.has(jump)) {
-        why(`its jump host "${jump}" is neither in this file nor in Labdeck`);
-        continue;
-      }
-      jumpHostName = jump;
-    }
-    // Several IdentityFile lines: ssh tries each; Labdeck keeps the first that exists here.
-    const identities = (
-      (Array.isArray(c['identityfile'])
-        ? c['identityfile']
-        : c['identityfile']
-          ? [c['identityfile']]
-          : []) as string[]
-    ).map((p) => expand(p.replace(/%d/g, ctx.home).replace(/%u/g, ctx.localUser), ctx.home));
-    const keyPath = identities.find((p) => ctx.fileExists(p)) ?? identities[0] ?? null;
-    add.push({
-      name: alias,
-      address,
-      port,
-      user,
-      keyPath,
-      authMethod: keyPath ? 'key' : 'agent',
-      jumpHostName,
-    });
-    planned.add(alias);
+    const draft = early ?? toDraft(alias, settings!, ctx, inFile);
+    if (typeof draft === 'string') skip.push({ alias, reason: draft });
+    else add.push(draft);
   }
   // A jump host that was itself skipped cannot be used, nor can a chain that loops back.
+  const planned = new Set(add.map((d) => d.name));
   const byName = new Map(add.map((d) => [d.name, d]));
   const verdict = (d: HostDraft): string | null => {
     const seen = new Set([d.name]);
@@ -212,7 +116,135 @@ export function previewImport(text: string, source: string, ctx: ImportContext):
     if (reason) skip.push({ alias: d.name, reason });
     else usable.push(d);
   }
-  return { source, add: jumpHostsFirst(usable), skip };
+  return { source, add: jumpHostsFirst(usable), skip, notes };
+}
+
+interface SectionIndex {
+  /** Sections whose Host line lists only plain names, under each (lower-cased) name. */
+  byName: Map<string, number[]>;
+  /** Sections with wildcards, or none: the only ones matched against every name. */
+  everyName: number[];
+}
+
+function indexSections(sections: Section[]): SectionIndex {
+  const index: SectionIndex = { byName: new Map(), everyName: [] };
+  sections.forEach((s, i) => {
+    if (s.never || (s.when.length === 0 && s.options.length === 0)) return;
+    const plain = s.when.find((l) => l.wild.length === 0);
+    if (!plain) index.everyName.push(i);
+    // Sections are visited in order, so each list stays in file order.
+    else {
+      for (const name of plain.names) {
+        const list = index.byName.get(name);
+        if (list) list.push(i);
+        else index.byName.set(name, [i]);
+      }
+    }
+  });
+  return index;
+}
+
+interface Settings {
+  /** Some applicable Host line names it: otherwise it is listed only where it cannot apply. */
+  declared: boolean;
+  /** The first arguments each keyword got (OpenSSH: the first value obtained wins). */
+  first: Map<string, string[]>;
+  /** All of them: ssh tries each. */
+  identityFiles: string[];
+}
+
+function resolve(alias: string, sections: Section[], index: SectionIndex, budget: Budget): Settings {
+  const name = alias.toLowerCase();
+  const out: Settings = { declared: false, first: new Map(), identityFiles: [] };
+  const listed = index.byName.get(name) ?? [];
+  const every = index.everyName;
+  // Both lists are in file order: merge them, so the first value in the file still wins.
+  for (let i = 0, j = 0; i < listed.length || j < every.length;) {
+    const k = j >= every.length || (i < listed.length && listed[i]! < every[j]!) ? listed[i++]! : every[j++]!;
+    const s = sections[k]!;
+    if (!s.when.every((l) => matchPatternList(l, name, budget))) continue;
+    if (s.when.at(-1)?.names.has(name)) out.declared = true;
+    for (const o of s.options) {
+      if (o.key === 'identityfile') {
+        if (o.args[0] !== undefined) out.identityFiles.push(o.args[0]);
+      } else if (!out.first.has(o.key)) out.first.set(o.key, o.args);
+    }
+  }
+  return out;
+}
+
+/** The host to add, or why not. */
+function toDraft(alias: string, s: Settings, ctx: ImportContext, inFile: Set<string>): HostDraft | string {
+  const one = (key: string): string | undefined => s.first.get(key)?.[0];
+  const token = (t: string, keyword: string): string =>
+    `uses the ${t} token in ${keyword}, which Labdeck does not expand`;
+  if (!s.declared) {
+    return 'its Host lines do not apply to it (a negated pattern, or an Include inside a Match or another Host block)';
+  }
+  // In HostName OpenSSH itself knows only %h and %%.
+  const hostName = expandTokens(one('hostname') ?? alias, new Map([['h', alias]]));
+  if ('bad' in hostName) return token(hostName.bad, 'HostName');
+  const address = hostName.value;
+  if (!addressSchema.safeParse(address).success) {
+    return `HostName "${address}" is not a plain hostname or IP address`;
+  }
+  const userValue = expandTokens(one('user') ?? ctx.localUser, new Map());
+  if ('bad' in userValue) return token(userValue.bad, 'User');
+  const user = userValue.value;
+  if (!unixUserSchema.safeParse(user).success) return `User "${user}" is not a valid Linux user name`;
+  const port = Number(one('port') ?? 22);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return `Port "${one('port')}" is not a port number`;
+  const proxyCommand = one('proxycommand');
+  if (proxyCommand && proxyCommand.toLowerCase() !== 'none') {
+    return 'uses ProxyCommand, which Labdeck does not run; use ProxyJump instead';
+  }
+  let jumpHostName: string | null = null;
+  const proxyJump = expandTokens(one('proxyjump') ?? 'none', new Map());
+  if ('bad' in proxyJump) return token(proxyJump.bad, 'ProxyJump');
+  if (proxyJump.value.toLowerCase() !== 'none') {
+    if (proxyJump.value.includes(',')) {
+      return 'a multi-hop ProxyJump chain; add each hop as a host with its own jump host';
+    }
+    const jump = proxyJump.value.replace(/^[^@]*@/, '').replace(/:\d+$/, '');
+    if (!inFile.has(jump) && !ctx.existing.has(jump)) {
+      return `its jump host "${jump}" is neither in this file nor in Labdeck`;
+    }
+    jumpHostName = jump;
+  }
+  const idTokens = new Map([
+    ['d', ctx.home],
+    ['u', ctx.localUser],
+    ['h', address],
+    ['r', user],
+    ['l', ctx.localHost],
+  ]);
+  const identities: string[] = [];
+  for (const raw of s.identityFiles) {
+    const p = expandTokens(tildeExpand(raw, ctx.home), idTokens);
+    if ('bad' in p) return token(p.bad, 'IdentityFile');
+    identities.push(p.value);
+  }
+  // ssh tries each IdentityFile; Labdeck keeps the first that exists here.
+  const keyPath = identities.find((p) => ctx.fileExists(p)) ?? identities[0] ?? null;
+  return { name: alias, address, port, user, keyPath, authMethod: keyPath ? 'key' : 'agent', jumpHostName };
+}
+
+/** OpenSSH %-tokens: `%%` and the given ones are expanded; any other is named, so the host can be skipped. */
+function expandTokens(value: string, tokens: Map<string, string>): { value: string } | { bad: string } {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c !== '%') {
+      out += c;
+      continue;
+    }
+    const t = value[++i];
+    const v = t === '%' ? '%' : t === undefined ? undefined : tokens.get(t);
+    if (v === undefined) return { bad: `%${t ?? ''}` };
+    out += v;
+  }
+  return { value: out };
 }
 
 /** Orders drafts so each jump host comes before the hosts that go through it (chains too), keeping file order otherwise. */

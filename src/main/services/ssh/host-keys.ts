@@ -2,13 +2,16 @@
 // fingerprint (or ~/.ssh/known_hosts already lists the key). A different key later is refused
 // before authentication; only an explicit trust of the new key (an audited call) changes that.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { eq } from 'drizzle-orm';
 import type { TrustedHostKey } from '../../../shared/api/domain';
 import { ApiError } from '../../../shared/api/errors';
 import type { Db } from '../../db/database';
 import { hostKeys } from '../../db/schema';
+import { readSmallFile } from '../../lib/small-file';
 import { fingerprintOf, keyTypeOf } from './fingerprint';
+
+/** A known_hosts file with tens of thousands of hosts is still well under this. */
+const MAX_KNOWN_HOSTS_BYTES = 16 * 1024 * 1024;
 
 export interface PresentedKey {
   keyType: string;
@@ -44,7 +47,12 @@ export function parseKnownHosts(text: string): KnownHostsEntry[] {
     }
     const [names, keyType, keyData] = line.split(/\s+/);
     if (!names || !keyType || !keyData) continue;
-    out.push({ patterns: names.split(','), keyType, keyData, ...(revoked ? { revoked: true as const } : {}) });
+    out.push({
+      patterns: names.split(','),
+      keyType,
+      keyData,
+      ...(revoked ? { revoked: true as const } : {}),
+    });
   }
   return out;
 }
@@ -192,9 +200,10 @@ export class HostKeyTrust {
     const entries: KnownHostsEntry[] = [];
     for (const file of this.knownHostsFiles) {
       try {
-        entries.push(...parseKnownHosts(fs.readFileSync(file, 'utf8')));
+        // Read on every check: only a regular file, and not an endless one (a FIFO, /dev/zero).
+        entries.push(...parseKnownHosts(readSmallFile(file, MAX_KNOWN_HOSTS_BYTES).toString('utf8')));
       } catch {
-        /* absent or unreadable: nothing to honour */
+        /* absent, unreadable or not a file: nothing to honour */
       }
     }
     return entries;

@@ -23,11 +23,11 @@ export function loadPrivateKey(file: string, where: string, passphrase: string |
     const fix = `Choose the private key file in the settings of ${where}.`;
     if (err.reason === 'unreadable') {
       const why =
-        err.errno === 'ENOENT'
+        err.code === 'ENOENT'
           ? 'does not exist'
-          : err.errno === 'EACCES'
+          : err.code === 'EACCES'
             ? 'cannot be read by Labdeck (permission denied)'
-            : `cannot be read (${err.errno ?? 'error'})`;
+            : `cannot be read (${err.code ?? 'error'})`;
       throw keyFileError(`The key file ${file} for ${where} ${why}. ${fix}`);
     }
     throw keyFileError(`The key file for ${where} is unusable: ${err.message} ${fix}`);
@@ -36,9 +36,14 @@ export function loadPrivateKey(file: string, where: string, passphrase: string |
   if (parsed instanceof Error) {
     if (/no passphrase given/i.test(parsed.message)) {
       if (passphrase) return data;
-      throw new ApiError('SECRET_REQUIRED', `The key ${file} for ${where} is encrypted: enter its passphrase.`, undefined, {
-        secret: 'passphrase',
-      });
+      throw new ApiError(
+        'SECRET_REQUIRED',
+        `The key ${file} for ${where} is encrypted: enter its passphrase.`,
+        undefined,
+        {
+          secret: 'passphrase',
+        },
+      );
     }
     throw keyFileError(
       `${file} (the key file for ${where}) is not an SSH private key (${parsed.message}). Choose the private key file, e.g. ~/.ssh/id_ed25519.`,

@@ -81,7 +81,10 @@ export function mapChannelError(err: unknown, where: string): ApiError {
     );
   }
   if (/No response from server|Not connected/i.test(msg)) {
-    return new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the channel opened. Try again.`);
+    return new ApiError(
+      'CONNECTION_LOST',
+      `The connection to ${where} ended before the channel opened. Try again.`,
+    );
   }
   return mapSshError(err, where);
 }

@@ -223,7 +223,9 @@ class HostConnection {
           if (this.liveConns().length === 0) throw err;
           // sshd (MaxStartups, a firewall) refused one more connection: share the ones we have.
           this.noExtraUntil = Date.now() + 30_000;
-          this.pool.log(`[ssh] host #${this.hostId}: no extra connection (${(err as Error).message}); queueing`);
+          this.pool.log(
+            `[ssh] host #${this.hostId}: no extra connection (${(err as Error).message}); queueing`,
+          );
         }
       }
       // Every connection is full: wait for a channel to come back.
@@ -280,7 +282,10 @@ class HostConnection {
         if (generation !== this.generation) {
           // Disconnected (or edited, or removed) while this was opening: it is not wanted.
           this.endConn(conn);
-          throw new ApiError('CONNECTION_LOST', 'The host was disconnected while the connection was opening.');
+          throw new ApiError(
+            'CONNECTION_LOST',
+            'The host was disconnected while the connection was opening.',
+          );
         }
         this.conns.push(conn);
         this.attempt = 0;
@@ -363,11 +368,11 @@ class HostConnection {
                 { presentedFingerprint: verdict.presented.fingerprint, trustedFingerprint: verdict.trusted },
               )
             : new ApiError(
-              'HOSTKEY_MISMATCH',
-              `${where} presented a DIFFERENT host key than the one you trusted. Nothing was sent. This happens when a host is reinstalled — or when someone intercepts the connection. Trusted: ${verdict.trusted}; presented now: ${verdict.presented.fingerprint}. Only trust the new key if you know why it changed.`,
-              undefined,
-              { presentedFingerprint: verdict.presented.fingerprint, trustedFingerprint: verdict.trusted },
-            );
+                'HOSTKEY_MISMATCH',
+                `${where} presented a DIFFERENT host key than the one you trusted. Nothing was sent. This happens when a host is reinstalled — or when someone intercepts the connection. Trusted: ${verdict.trusted}; presented now: ${verdict.presented.fingerprint}. Only trust the new key if you know why it changed.`,
+                undefined,
+                { presentedFingerprint: verdict.presented.fingerprint, trustedFingerprint: verdict.trusted },
+              );
       return false;
     };
 
@@ -608,7 +613,9 @@ function collect(
       if (timer) clearTimeout(timer);
       if (timedOut) return;
       if (code === null && signal === null) {
-        reject(new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the command finished.`));
+        reject(
+          new ApiError('CONNECTION_LOST', `The connection to ${where} ended before the command finished.`),
+        );
         return;
       }
       resolve({

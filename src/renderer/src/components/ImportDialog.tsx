@@ -55,7 +55,9 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
           onClick={() => preview.mutate({ text })}
           disabled={!text.trim() || preview.isPending}
         >
-          {preview.isPending && preview.variables && 'text' in preview.variables ? 'Reading…' : 'Preview pasted text'}
+          {preview.isPending && preview.variables && 'text' in preview.variables
+            ? 'Reading…'
+            : 'Preview pasted text'}
         </button>
       </div>
       {preview.error && (
@@ -117,6 +119,16 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
                   <li key={s.alias}>
                     <span className="mono">{s.alias}</span> — {s.reason}
                   </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {p.notes.length > 0 && (
+            <>
+              <h3>Notes</h3>
+              <ul className="skips" data-testid="import-notes">
+                {p.notes.map((n) => (
+                  <li key={n}>{n}</li>
                 ))}
               </ul>
             </>
