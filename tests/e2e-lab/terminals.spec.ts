@@ -92,7 +92,9 @@ test('type a command and see its output; yes + Ctrl-C gives the prompt back', as
   await expect(app.getByTestId('audit-table')).not.toContainText('hello-');
 });
 
-test('binary garbage in a terminal keeps the console quiet (no xterm parse errors logged)', async ({ app }) => {
+test('binary garbage in a terminal keeps the console quiet (no xterm parse errors logged)', async ({
+  app,
+}) => {
   // Screen reader mode (so the text can be read back) is a saved setting: on, whatever it was.
   await app.getByTestId('nav-settings').click();
   await app.getByTestId('screen-reader').check();

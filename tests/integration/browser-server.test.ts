@@ -108,9 +108,9 @@ describe('browser-mode server access control', () => {
       });
     const host = `Host: 127.0.0.1:${s.port}\r\n`;
     expect(await raw(`GET http://[ HTTP/1.1\r\n${host}Connection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
-    expect(await raw(`GET / HTTP/1.1\r\n${host}Connection: close\r\nCookie: labdeck_token_${s.port}=%\r\n\r\n`)).toMatch(
-      /^HTTP\/1\.1 401/,
-    );
+    expect(
+      await raw(`GET / HTTP/1.1\r\n${host}Connection: close\r\nCookie: labdeck_token_${s.port}=%\r\n\r\n`),
+    ).toMatch(/^HTTP\/1\.1 401/);
     const auth = `Authorization: Bearer ${s.token}\r\nConnection: close\r\n`;
     expect(await raw(`GET /%E0.js HTTP/1.1\r\n${host}${auth}\r\n`)).toMatch(/^HTTP\/1\.1 400/);
     expect(await raw(`GET /a%00.js HTTP/1.1\r\n${host}${auth}\r\n`)).toMatch(/^HTTP\/1\.1 400/);

@@ -34,7 +34,8 @@ async function serveWithTerminal(dir: string): Promise<{ s: ServeProcess; c: WsC
   const hosts = (await call(c, 'hosts.list', {})) as { id: number; name: string }[];
   let id = hosts.find((h) => h.name === 'hist-h1')?.id;
   if (id === undefined) {
-    id = ((await call(c, 'hosts.add', { ...labHostInput(h1, h1.user), name: 'hist-h1' })) as { id: number }).id;
+    id = ((await call(c, 'hosts.add', { ...labHostInput(h1, h1.user), name: 'hist-h1' })) as { id: number })
+      .id;
     await c.call('hosts.connect', { id });
     await call(c, 'hosts.trustKey', { id, fingerprint: h1.fingerprint });
   }
@@ -82,9 +83,16 @@ describe('terminal sessions in the history when the app stops', () => {
 
     running = await startServe(dir);
     const rows = rowsFor(dir, first.terminalId);
-    expect(rows.map((r) => `${r.action} ${r.result}`)).toEqual(['terminals.open ok', 'terminals.close error']);
+    expect(rows.map((r) => `${r.action} ${r.result}`)).toEqual([
+      'terminals.open ok',
+      'terminals.close error',
+    ]);
     const close = rows[1]!;
-    expect(close).toMatchObject({ actor: 'labdeck (automatic)', errorCode: 'INTERRUPTED', target: 'hist-h1 as ldlab-user' });
+    expect(close).toMatchObject({
+      actor: 'labdeck (automatic)',
+      errorCode: 'INTERRUPTED',
+      target: 'hist-h1 as ldlab-user',
+    });
     const params = JSON.parse(close.params) as { interrupted: boolean; lastSeenAt: string; openedAt: string };
     expect(params.interrupted).toBe(true);
     const lastSeen = Date.parse(params.lastSeenAt);

@@ -93,7 +93,13 @@ describe('authentication', () => {
     // Switching to an encrypted key drops the password: it is never offered as the key's passphrase.
     const enc = h2.extra.find((l) => l.passphrase)!;
     const { secret: _none, saveSecret: _s, ...keyLogin } = labHostInput(h2, enc);
-    const edited = await h.call('hosts.update', { ...keyLogin, id: host.id, name: 'pw-h2', saveSecret: false, forgetSecret: false });
+    const edited = await h.call('hosts.update', {
+      ...keyLogin,
+      id: host.id,
+      name: 'pw-h2',
+      saveSecret: false,
+      forgetSecret: false,
+    });
     expect(edited.hasStoredSecret).toBe(false);
     const err = await h.fail('hosts.connect', { id: host.id });
     expect(err.code).toBe('SECRET_REQUIRED');
@@ -180,7 +186,11 @@ describe('key files', () => {
     try {
       const ids: number[] = [];
       for (const [i, [keyPath, said]] of cases.entries()) {
-        const host = await h.call('hosts.add', { ...labHostInput(h1, h1.user), name: `keyfile-${i}`, keyPath });
+        const host = await h.call('hosts.add', {
+          ...labHostInput(h1, h1.user),
+          name: `keyfile-${i}`,
+          keyPath,
+        });
         ids.push(host.id);
         const t0 = Date.now();
         const err = await h.fail('hosts.connect', { id: host.id });
@@ -188,7 +198,11 @@ describe('key files', () => {
         expect(err.code, keyPath).toBe('KEY_FILE');
         expect(err.message).toMatch(said);
         expect(err.message).toContain(`keyfile-${i}`);
-        expect(h.app.pool.state(host.id)).toMatchObject({ state: 'error', retryAt: null, secretPrompt: null });
+        expect(h.app.pool.state(host.id)).toMatchObject({
+          state: 'error',
+          retryAt: null,
+          secretPrompt: null,
+        });
       }
       const before = connecting.length;
       await new Promise((r) => setTimeout(r, 2500)); // past the first retry delays
@@ -337,7 +351,9 @@ describe('jump hosts and channels', () => {
       return () => h.app.pool.events.off('state', onState);
     })();
     const results = await Promise.all(
-      Array.from({ length: n }, (_, i) => h.app.pool.exec(host.id, shCommand(['sh', '-c', `sleep 0.3; echo ${i}`]))),
+      Array.from({ length: n }, (_, i) =>
+        h.app.pool.exec(host.id, shCommand(['sh', '-c', `sleep 0.3; echo ${i}`])),
+      ),
     );
     off();
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: n }, (_, i) => String(i)));
@@ -402,7 +418,11 @@ describe('dead and hung hosts', () => {
     const rows = (await h.call('audit.list', { limit: 50 })).rows.filter((r) => r.target === 'cut-h1');
     const lost = rows.filter((r) => r.action === 'hosts.connectionLost');
     expect(lost).toHaveLength(1);
-    expect(lost[0]).toMatchObject({ actor: 'labdeck (automatic)', result: 'error', errorCode: 'CONNECTION_LOST' });
+    expect(lost[0]).toMatchObject({
+      actor: 'labdeck (automatic)',
+      result: 'error',
+      errorCode: 'CONNECTION_LOST',
+    });
     const back = rows.filter((r) => r.action === 'hosts.reconnected');
     expect(back).toHaveLength(1);
     expect(back[0]).toMatchObject({ actor: 'labdeck (automatic)', result: 'ok' });

@@ -180,7 +180,13 @@ describe('Dispatcher: audit', () => {
     });
     const env = await dispatcher.dispatch(
       'terminals.open',
-      { hostId: 3, asUser: `root; touch /tmp/x\n${'y'.repeat(300)}`, cols: 80, rows: 24, password: 'hunter2' },
+      {
+        hostId: 3,
+        asUser: `root; touch /tmp/x\n${'y'.repeat(300)}`,
+        cols: 80,
+        rows: 24,
+        password: 'hunter2',
+      },
       ctx,
     );
     expect(env.ok).toBe(false);
@@ -213,7 +219,12 @@ describe('Dispatcher: audit', () => {
       errorCode: 'CONNECTION_LOST',
     });
     expect(JSON.stringify(lost)).not.toContain('hunter2');
-    expect(back).toMatchObject({ action: 'hosts.reconnected', result: 'ok', errorCode: null, durationMs: 12_346 });
+    expect(back).toMatchObject({
+      action: 'hosts.reconnected',
+      result: 'ok',
+      errorCode: null,
+      durationMs: 12_346,
+    });
   });
 
   it('reports a call whose audit row cannot be written instead of pretending all is well', async () => {

@@ -116,7 +116,11 @@ describe('Electron IPC transport', () => {
     // history.pushState / #hash, and an iframe navigating: the page and its streams stay.
     t.contents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: true, url: APP_URL });
     expect(await flowing()).toBe(true);
-    t.contents.emit('did-start-navigation', { isMainFrame: false, isSameDocument: false, url: 'about:blank' });
+    t.contents.emit('did-start-navigation', {
+      isMainFrame: false,
+      isSameDocument: false,
+      url: 'about:blank',
+    });
     expect(await flowing()).toBe(true);
     // Older Electron passes the facts as arguments: (event, url, isInPlace, isMainFrame, ...).
     t.contents.emit('did-start-navigation', {}, APP_URL, true, true);

@@ -28,7 +28,10 @@ interface NavigationDetails {
  * or, in development, a page of the dev server's origin (scheme, host and port compared, never a
  * string prefix: http://localhost:5173.evil.example is not http://localhost:5173).
  */
-export function trustedUrlCheck(o: { devUrl?: string | undefined; rendererFile: string }): (url: string) => boolean {
+export function trustedUrlCheck(o: {
+  devUrl?: string | undefined;
+  rendererFile: string;
+}): (url: string) => boolean {
   const devOrigin = o.devUrl ? originOf(o.devUrl) : null;
   const file = o.rendererFile.replaceAll('\\', '/');
   return (url) => {

@@ -52,7 +52,9 @@ export class OpenItemStore {
   takeAll(): OpenItem[] {
     return this.db.transaction((tx) => {
       const rows = tx.select().from(openItems).orderBy(openItems.openedAt).all();
-      tx.delete(openItems).where(sql`1 = 1`).run();
+      tx.delete(openItems)
+        .where(sql`1 = 1`)
+        .run();
       return rows;
     });
   }

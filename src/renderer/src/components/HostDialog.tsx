@@ -108,7 +108,8 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
         <label htmlFor="f-host-name">Name</label>
         <div>
           <input
-            id="f-host-name" data-testid="host-name"
+            id="f-host-name"
+            data-testid="host-name"
             value={f.name}
             onChange={(e) => set('name', e.target.value)}
             placeholder="gpu-box"
@@ -119,7 +120,8 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
         <label htmlFor="f-host-address">Address</label>
         <div className="row">
           <input
-            id="f-host-address" data-testid="host-address"
+            id="f-host-address"
+            data-testid="host-address"
             value={f.address}
             onChange={(e) => set('address', e.target.value)}
             placeholder="10.0.0.5 or host.lan"
@@ -142,12 +144,18 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
         ) : null}
         <label htmlFor="f-host-user">User</label>
         <div>
-          <input id="f-host-user" data-testid="host-user" value={f.user} onChange={(e) => set('user', e.target.value)} />
+          <input
+            id="f-host-user"
+            data-testid="host-user"
+            value={f.user}
+            onChange={(e) => set('user', e.target.value)}
+          />
           {err('user')}
         </div>
         <label htmlFor="f-host-kind">Kind</label>
         <select
-          id="f-host-kind" data-testid="host-kind"
+          id="f-host-kind"
+          data-testid="host-kind"
           value={f.kind}
           onChange={(e) => set('kind', e.target.value as HostKind)}
         >
@@ -176,7 +184,8 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
             <label htmlFor="f-host-keypath">Private key</label>
             <div>
               <input
-                id="f-host-keypath" data-testid="host-keypath"
+                id="f-host-keypath"
+                data-testid="host-keypath"
                 value={f.keyPath}
                 onChange={(e) => set('keyPath', e.target.value)}
                 placeholder="~/.ssh/id_ed25519"
@@ -190,7 +199,8 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
             <label htmlFor="f-host-secret">{secretLabel}</label>
             <div>
               <input
-                id="f-host-secret" data-testid="host-secret"
+                id="f-host-secret"
+                data-testid="host-secret"
                 type="password"
                 autoComplete="off"
                 value={f.secret}
@@ -226,7 +236,8 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
         )}
         <label htmlFor="f-host-jump">Jump host</label>
         <select
-          id="f-host-jump" data-testid="host-jump"
+          id="f-host-jump"
+          data-testid="host-jump"
           value={f.jumpHostId}
           onChange={(e) => set('jumpHostId', e.target.value)}
         >
@@ -246,9 +257,19 @@ export function HostDialog({ host, onClose }: { host: Host | null; onClose: () =
           </>
         ) : null}
         <label htmlFor="f-group">Group</label>
-        <input id="f-group" value={f.group} onChange={(e) => set('group', e.target.value)} placeholder="e.g. proxmox-1" />
+        <input
+          id="f-group"
+          value={f.group}
+          onChange={(e) => set('group', e.target.value)}
+          placeholder="e.g. proxmox-1"
+        />
         <label htmlFor="f-tags">Tags</label>
-        <input id="f-tags" value={f.tags} onChange={(e) => set('tags', e.target.value)} placeholder="space separated" />
+        <input
+          id="f-tags"
+          value={f.tags}
+          onChange={(e) => set('tags', e.target.value)}
+          placeholder="space separated"
+        />
         <label htmlFor="f-notes">Notes</label>
         <textarea id="f-notes" rows={2} value={f.notes} onChange={(e) => set('notes', e.target.value)} />
         {save.error &&

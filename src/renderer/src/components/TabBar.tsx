@@ -16,7 +16,8 @@ export function TabBar(): React.JSX.Element {
   const [editing, setEditing] = useState<string | null>(null);
   const [dragging, setDragging] = useState<string | null>(null);
   const close = (t: Tab): void => {
-    if (t.kind !== 'terminal' || confirmEndShells(t.panes ?? [], paneStatus, `Closing "${t.title}"`)) closeNow(t.id);
+    if (t.kind !== 'terminal' || confirmEndShells(t.panes ?? [], paneStatus, `Closing "${t.title}"`))
+      closeNow(t.id);
   };
   const step = (from: string | null, by: number): string | undefined => {
     const i = tabs.findIndex((t) => t.id === from);
@@ -90,7 +91,12 @@ export function TabBar(): React.JSX.Element {
           {t.kind === 'terminal' &&
             ((a) =>
               a && (
-                <span className={`tab-alert ${a.cls}`} title={a.label} data-testid="tab-alert" data-alert={a.cls}>
+                <span
+                  className={`tab-alert ${a.cls}`}
+                  title={a.label}
+                  data-testid="tab-alert"
+                  data-alert={a.cls}
+                >
                   ●
                 </span>
               ))(terminalAlert(t, paneStatus))}

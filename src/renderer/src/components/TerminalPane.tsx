@@ -266,7 +266,13 @@ export function TerminalPane({
     reconnectRef.current = ended ? reconnect : null;
   }, [ended, reconnect]);
   const paneState =
-    status.kind === 'ended' ? (status.lost ? 'lost' : 'exited') : status.kind === 'failed' ? 'failed' : status.kind;
+    status.kind === 'ended'
+      ? status.lost
+        ? 'lost'
+        : 'exited'
+      : status.kind === 'failed'
+        ? 'failed'
+        : status.kind;
   useEffect(() => {
     if (paneId) setPaneStatus(paneId, paneState);
   }, [paneId, paneState, setPaneStatus]);

@@ -30,7 +30,8 @@ export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): R
             title="Close the right-hand shell"
             onClick={() => {
               const right = panes[1]!;
-              if (confirmEndShells([right], paneStatus, 'Closing the right-hand shell')) closePane(tab.id, right);
+              if (confirmEndShells([right], paneStatus, 'Closing the right-hand shell'))
+                closePane(tab.id, right);
             }}
           >
             Unsplit

@@ -31,7 +31,9 @@ export type PaneStatus = 'opening' | 'open' | 'exited' | 'lost' | 'failed';
 export function confirmEndShells(panes: string[], status: Record<string, PaneStatus>, what: string): boolean {
   const live = panes.filter((p) => status[p] === 'open' || status[p] === 'opening').length;
   if (live === 0) return true;
-  return window.confirm(`${what} ends ${live === 1 ? 'a running shell' : `${live} running shells`}. Continue?`);
+  return window.confirm(
+    `${what} ends ${live === 1 ? 'a running shell' : `${live} running shells`}. Continue?`,
+  );
 }
 
 interface UiState {
@@ -150,7 +152,9 @@ export const useUi = create<UiState>((set) => ({
       const tabs = s.tabs
         .filter((t) => t.kind !== 'host' || !removed.has(t.hostId!))
         .map((t) =>
-          t.kind === 'host' && !t.customTitle && names.has(t.hostId!) ? { ...t, title: names.get(t.hostId!)! } : t,
+          t.kind === 'host' && !t.customTitle && names.has(t.hostId!)
+            ? { ...t, title: names.get(t.hostId!)! }
+            : t,
         );
       const changed = tabs.length !== s.tabs.length || tabs.some((t, i) => t.title !== s.tabs[i]!.title);
       if (!changed) return { knownHostIds };
