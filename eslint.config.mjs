@@ -57,6 +57,69 @@ export default tseslint.config(
       ],
     },
   },
+  // Layers: Electron only in the desktop entry, the IPC transport and the preload; services never
+  // reach up into the API layer, the transports or the composition root.
+  {
+    files: ['src/main/**/*.ts', 'src/shared/**/*.ts'],
+    ignores: [
+      'src/main/index.ts',
+      'src/main/transport/electron-ipc.ts',
+      'src/main/transport/electron-ipc.test.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Only src/main/index.ts, the IPC transport and the preload touch Electron.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/main/services/**/*.ts'],
+    ignores: ['src/main/services/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Services are plain Node: no Electron.' }],
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(api|transport)/',
+              message:
+                'Services never import the dispatcher, sessions or transports; shared types live in src/main/lib.',
+            },
+            {
+              regex: '^(\\.\\./){2,}app/compose',
+              message: 'Services do not import the composition root; it imports them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'src/shared runs on both sides: no Electron.' }],
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(main|renderer|preload)/',
+              message: 'src/shared imports nothing from main, renderer or preload.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   }
   const given = process.env['LABDECK_TOKEN'];
   if (given !== undefined && given !== '' && given.length < 16) {
-    throw new Error('LABDECK_TOKEN is shorter than 16 characters: too easy to guess. Leave it unset for a random one.');
+    throw new Error(
+      'LABDECK_TOKEN is shorter than 16 characters: too easy to guess. Leave it unset for a random one.',
+    );
   }
   const dataDir = path.resolve(values['data-dir'] ?? process.env['LABDECK_DATA_DIR'] ?? defaultDataDir());
   const root = path.resolve(__dirname, '..', '..');

@@ -3,31 +3,15 @@
 // one audit row for each mutating call (and for each failed call that reached out to a host).
 // What Labdeck does by itself (losing and regaining a host's connection) is recorded here too,
 // through record(). Nothing else writes audit rows.
-import {
-  calls,
-  isCallName,
-  type CallName,
-  type CallOutput,
-  type CallParsed,
-} from '../../shared/api/contract';
+import { calls, isCallName, type CallName } from '../../shared/api/contract';
 import { ApiError, type Envelope } from '../../shared/api/errors';
 import type { AuditStore } from '../services/audit/audit-store';
 import type { OpenItemStore } from '../services/audit/open-items';
+import type { AutomaticEvent, CallContext, Handlers } from '../lib/area';
 import { isSecretKey, redactParams } from '../services/audit/redact';
 import { toErrorShape, validationError } from './errors';
 
-export interface CallContext {
-  /** Who made the call, e.g. "alice@desktop" or "alice@browser(127.0.0.1)". */
-  actor: string;
-  /** A handler may name what it acted on (e.g. a host's name) for the audit row. */
-  target?: string;
-  /** Facts a handler adds to the audit row's params (e.g. a terminal's duration and bytes). */
-  auditDetails?: Record<string, unknown>;
-}
-
-export type Handlers = {
-  [K in CallName]: (input: CallParsed<K>, ctx: CallContext) => CallOutput<K> | Promise<CallOutput<K>>;
-};
+export type { CallContext, Handlers } from '../lib/area';
 
 type AuditWriter = Pick<AuditStore, 'append'>;
 type OpenItemTracker = Pick<OpenItemStore, 'opened' | 'closes' | 'closed'>;
@@ -70,15 +54,6 @@ function rejectedParams(raw: unknown): unknown {
 
 /** The actor of rows for what Labdeck did on its own, not on a person's call. */
 export const AUTOMATIC_ACTOR = 'labdeck (automatic)';
-
-export interface AutomaticEvent {
-  action: string;
-  target: string;
-  ok: boolean;
-  errorCode?: string | null;
-  details?: Record<string, unknown>;
-  durationMs?: number;
-}
 
 export class Dispatcher {
   private readonly now: () => number;

@@ -4,12 +4,9 @@
 // plus queued bytes pass the high watermark the source is paused; below the low watermark it resumes.
 // Memory therefore stays bounded by the watermarks whatever the source's rate.
 
-export interface StreamSource<E> {
-  start(emit: (event: E) => void): void;
-  pause(): void;
-  resume(): void;
-  stop(): void;
-}
+import type { StreamSource } from '../lib/area';
+
+export type { StreamSource } from '../lib/area';
 
 export interface FlowOptions {
   batchMs?: number;

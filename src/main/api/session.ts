@@ -1,25 +1,14 @@
 // One client connection (an Electron window or a browser WebSocket), independent of transport:
 // routes calls to the dispatcher and owns that client's flow-controlled stream subscriptions.
 import { z } from 'zod';
-import {
-  calls,
-  isCallName,
-  isStreamName,
-  streams,
-  type StreamEvent,
-  type StreamName,
-} from '../../shared/api/contract';
+import { calls, isCallName, isStreamName, streams } from '../../shared/api/contract';
 import type { ServerMessage } from '../../shared/api/protocol';
-import type { CallContext, Dispatcher } from './dispatcher';
+import type { CallContext, StreamFactories, StreamSource } from '../lib/area';
+import type { Dispatcher } from './dispatcher';
 import { toErrorShape, validationError } from './errors';
-import { FlowChannel, type FlowOptions, type StreamSource } from './flow';
+import { FlowChannel, type FlowOptions } from './flow';
 
-export type StreamFactories = {
-  [K in StreamName]: (
-    params: z.output<(typeof streams)[K]['params']>,
-    ctx: CallContext,
-  ) => StreamSource<StreamEvent<K>>;
-};
+export type { StreamFactories } from '../lib/area';
 
 const clientMessage = z.discriminatedUnion('t', [
   z.object({ t: z.literal('call'), id: z.number().int(), name: z.string().max(128), input: z.unknown() }),

@@ -1,36 +1,25 @@
 // The contract's call and stream names as plain data, so the preload and the renderer can build the
-// API without bundling zod. The compiler checks that these lists match the contract exactly.
+// API without bundling zod: each area lists its own (contract/<area>.names.ts), and the compiler
+// checks that together they match the contract exactly.
 import type { CallName, StreamName } from './contract';
+import { APP_CALLS } from './contract/app.names';
+import { AUDIT_CALLS } from './contract/audit.names';
+import { HOSTS_CALLS, HOSTS_STREAMS } from './contract/hosts.names';
+import { SYSTEM_CALLS, SYSTEM_STREAMS } from './contract/system.names';
+import { TERMINALS_CALLS, TERMINALS_STREAMS } from './contract/terminals.names';
 
 export const CALL_NAMES = [
-  'app.info',
-  'settings.get',
-  'settings.update',
-  'system.static',
-  'audit.list',
-  'audit.actions',
-  'hosts.list',
-  'hosts.add',
-  'hosts.update',
-  'hosts.remove',
-  'hosts.connect',
-  'hosts.disconnect',
-  'hosts.test',
-  'hosts.trustedKey',
-  'hosts.trustKey',
-  'hosts.untrustKey',
-  'hosts.importPreview',
-  'hosts.import',
-  'terminals.open',
-  'terminals.input',
-  'terminals.resize',
-  'terminals.close',
+  ...APP_CALLS,
+  ...SYSTEM_CALLS,
+  ...AUDIT_CALLS,
+  ...HOSTS_CALLS,
+  ...TERMINALS_CALLS,
 ] as const satisfies readonly CallName[];
 
 export const STREAM_NAMES = [
-  'system.metrics',
-  'hosts.states',
-  'terminals.output',
+  ...SYSTEM_STREAMS,
+  ...HOSTS_STREAMS,
+  ...TERMINALS_STREAMS,
 ] as const satisfies readonly StreamName[];
 
 type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;

@@ -4,6 +4,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database';
 import { openItems } from '../../db/schema';
+import type { RecordEvent } from '../../lib/area';
 
 export interface OpenItem {
   id: string;
@@ -56,6 +57,27 @@ export class OpenItemStore {
         .where(sql`1 = 1`)
         .run();
       return rows;
+    });
+  }
+}
+
+/** Items a crash left open in the history get their close, marked interrupted. */
+export function closeInterrupted(left: OpenItem[], record: RecordEvent): void {
+  for (const item of left) {
+    const lastSeen = new Date(item.lastSeenAt).toISOString();
+    record({
+      action: item.closeWith,
+      target: item.target,
+      ok: false,
+      errorCode: 'INTERRUPTED',
+      details: {
+        id: item.id,
+        interrupted: true,
+        openedAt: new Date(item.openedAt).toISOString(),
+        lastSeenAt: lastSeen,
+        message: `Labdeck stopped without closing it (a crash or a kill); it was last seen open at ${lastSeen}.`,
+      },
+      durationMs: item.lastSeenAt - item.openedAt,
     });
   }
 }

@@ -42,12 +42,21 @@ describe('SecretStore', () => {
     expect(other.unreadableCount()).toBe(2);
     expect(store.unreadableCount()).toBe(0);
     // Each ciphertext is bound to its name: copying host:2's row onto host:1 does not decrypt.
-    d.sqlite.prepare("UPDATE secrets SET ciphertext = (SELECT ciphertext FROM secrets WHERE ref = 'host:2') WHERE ref = 'host:1'").run();
+    d.sqlite
+      .prepare(
+        "UPDATE secrets SET ciphertext = (SELECT ciphertext FROM secrets WHERE ref = 'host:2') WHERE ref = 'host:1'",
+      )
+      .run();
     expect(store.get('host:1')).toBeNull();
     expect(store.get('host:2')).toBe('secret-two');
     // A truncated authentication tag is refused.
     const raw = Buffer.from(new KeyFileCipher(path.join(d.dir, 'a.key'), quiet).encrypt('x', 'r'), 'base64');
-    expect(() => new KeyFileCipher(path.join(d.dir, 'a.key'), quiet).decrypt(raw.subarray(0, 20).toString('base64'), 'r')).toThrow();
+    expect(() =>
+      new KeyFileCipher(path.join(d.dir, 'a.key'), quiet).decrypt(
+        raw.subarray(0, 20).toString('base64'),
+        'r',
+      ),
+    ).toThrow();
   });
 
   it('makes a key file that others can read private again', () => {

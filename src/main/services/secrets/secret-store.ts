@@ -113,12 +113,15 @@ export class SecretStore {
     const row = this.db.select().from(secrets).where(eq(secrets.ref, ref)).get();
     if (!row) return null;
     try {
-      if (row.cipher !== this.cipher.id) throw new Error(`saved with ${row.cipher}, reading with ${this.cipher.id}`);
+      if (row.cipher !== this.cipher.id)
+        throw new Error(`saved with ${row.cipher}, reading with ${this.cipher.id}`);
       return this.cipher.decrypt(row.ciphertext, ref);
     } catch (err) {
       if (!this.warned.has(ref)) {
         this.warned.add(ref);
-        this.warn(`[secrets] the saved secret ${ref} cannot be read (${(err as Error).message}); it will be asked for again`);
+        this.warn(
+          `[secrets] the saved secret ${ref} cannot be read (${(err as Error).message}); it will be asked for again`,
+        );
       }
       return null;
     }

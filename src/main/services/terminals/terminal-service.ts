@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import type { TerminalEvent, TerminalInfo, TerminalSummary } from '../../../shared/api/domain';
 import { ApiError } from '../../../shared/api/errors';
-import type { StreamSource } from '../../api/flow';
+import type { StreamSource } from '../../lib/area';
 import type { HostStore } from '../hosts/host-store';
 import { shCommand } from '../ssh/quote';
 import { mapChannelError } from '../ssh/ssh-errors';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { tempDb } from '../../../../tests/support/temp-db';
-import { Dispatcher, type Handlers } from '../../api/dispatcher';
-import { AuditStore } from './audit-store';
-import { OpenItemStore } from './open-items';
+import { tempDb } from '../../../tests/support/temp-db';
+import { Dispatcher, type Handlers } from './dispatcher';
+import { AuditStore } from '../services/audit/audit-store';
+import { OpenItemStore } from '../services/audit/open-items';
 
 const dbs: { close(): void }[] = [];
 afterEach(() => dbs.splice(0).forEach((d) => d.close()));
@@ -46,7 +46,7 @@ describe('OpenItemStore with the dispatcher', () => {
     });
     await t.dispatcher.dispatch('terminals.close', { id: t.id }, ctx);
     expect(t.items.list()).toHaveLength(1);
-    const { ApiError } = await import('../../../shared/api/errors');
+    const { ApiError } = await import('../../shared/api/errors');
     vi.mocked(t.handlers['terminals.close']).mockImplementationOnce(() => {
       throw new ApiError('NOT_FOUND', 'This terminal is closed.');
     });

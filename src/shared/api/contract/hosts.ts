@@ -1,88 +1,16 @@
-// The one API contract: every call (zod input + output type) and every stream (params + event type).
-// Both transports (Electron IPC and browser-mode WebSocket) and the main-side dispatcher derive from it.
+// Hosts: the inventory, connecting, host key trust and ~/.ssh/config import; and the names and
+// addresses every area that reaches a host validates against.
 import { z } from 'zod';
 import {
   AUTH_METHODS,
   HOST_KINDS,
-  type AppInfo,
-  type AuditPage,
   type Host,
   type HostState,
   type HostTestReport,
   type ImportPreview,
-  type LocalMetricsSample,
-  type Settings,
-  type SystemStatic,
-  type TerminalEvent,
-  type TerminalInfo,
-  type TerminalSummary,
   type TrustedHostKey,
-} from './domain';
-
-/** Phantom marker carrying a TypeScript type without a runtime value. */
-export interface Out<T> {
-  readonly __out?: T;
-}
-const out = <T>(): Out<T> => ({});
-
-export interface CallDef<I extends z.ZodType = z.ZodType, O = unknown> {
-  input: I;
-  output: Out<O>;
-  /** Mutating calls write exactly one audit row (ok or error). */
-  mutating: boolean;
-  /** Non-mutating calls that reach out to hosts (connect, test) are audited when they fail. */
-  auditErrors?: boolean;
-  /**
-   * The call opens something with an `id` (a terminal) that must be closed with this call; when the
-   * client goes away (window closed, socket dropped) the session closes what it left open.
-   */
-  closeWith?: string;
-  /** For the audit row: what the call acted on. */
-  target?: (input: z.output<I>) => string;
-}
-
-const call = <I extends z.ZodType, O>(def: CallDef<I, O>): CallDef<I, O> => def;
-
-export interface StreamDef<P extends z.ZodType = z.ZodType, E = unknown> {
-  params: P;
-  event: Out<E>;
-}
-const stream = <P extends z.ZodType, E>(def: StreamDef<P, E>): StreamDef<P, E> => def;
-
-const empty = z.object({}).strict();
-
-export const THEMES = ['dark', 'light'] as const;
-/** Printable text, no control characters. */
-const label = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(64, 'at most 64 characters')
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control characters');
-
-export const auditListInput = z
-  .object({
-    action: z
-      .string()
-      .regex(/^[a-z][a-zA-Z0-9]*(\.[a-zA-Z0-9]+)*$/, 'must be an action name like "settings.update"')
-      .max(64)
-      .optional(),
-    result: z.enum(['ok', 'error']).optional(),
-    from: z.number().int().nonnegative().optional(),
-    to: z.number().int().nonnegative().optional(),
-    before: z
-      .object({ ts: z.number().int().nonnegative(), id: z.number().int().positive() })
-      .strict()
-      .optional(),
-    limit: z.number().int().min(1).max(500).default(100),
-  })
-  .strict()
-  .refine((v) => v.from === undefined || v.to === undefined || v.from <= v.to, {
-    message: 'must not be after "to"',
-    path: ['from'],
-  });
-
-// ---- Hosts ----
+} from '../domain';
+import { call, empty, out, stream } from './define';
 
 /** Names are used in menus, logs and (later) file names: keep them plain. */
 export const hostNameSchema = z
@@ -132,13 +60,13 @@ export const unixUserSchema = z
     /^[a-z_][a-z0-9_-]{0,31}$/,
     'must be a Linux user name: lower-case letters, digits, "_" or "-", up to 32',
   );
-const keyPathSchema = z
+export const keyPathSchema = z
   .string()
   .max(4096)
   .regex(/^(~\/|\/)[^\n\r]+$/, 'must be an absolute path or start with ~/')
   .refine((p) => !p.includes(String.fromCharCode(0)), 'must not contain a NUL byte');
-const secretSchema = z.string().min(1).max(4096);
-const hostId = z.number().int().positive();
+export const secretSchema = z.string().min(1).max(4096);
+export const hostId = z.number().int().positive();
 
 const hostFields = {
   name: hostNameSchema,
@@ -202,60 +130,38 @@ const draftSchema = z
   })
   .strict();
 
-export const settingsUpdateInput = z
-  .object({
-    theme: z.enum(THEMES).optional(),
-    workstationName: label.optional(),
-    terminalFontSize: z.number().int().min(8).max(32).optional(),
-    terminalFontFamily: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .regex(/^[A-Za-z0-9 ,'"._-]+$/, 'a CSS font-family list: names, quotes and commas')
-      .optional(),
-    terminalScrollback: z.number().int().min(100).max(200_000).optional(),
-    terminalScreenReader: z.boolean().optional(),
-  })
-  .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
-
-export const calls = {
-  'app.info': call({ input: empty, output: out<AppInfo>(), mutating: false }),
-  'settings.get': call({ input: empty, output: out<Settings>(), mutating: false }),
-  'settings.update': call({
-    input: settingsUpdateInput,
-    output: out<Settings>(),
-    mutating: true,
-    target: () => 'settings',
-  }),
-  'system.static': call({ input: empty, output: out<SystemStatic>(), mutating: false }),
-  'audit.list': call({ input: auditListInput, output: out<AuditPage>(), mutating: false }),
-  'audit.actions': call({ input: empty, output: out<string[]>(), mutating: false }),
-
+export const hostsCalls = {
   'hosts.list': call({ input: empty, output: out<Host[]>(), mutating: false }),
+
   'hosts.add': call({ input: hostInput, output: out<Host>(), mutating: true, target: (i) => i.name }),
+
   'hosts.update': call({
     input: hostUpdateInput,
     output: out<Host>(),
     mutating: true,
     target: (i) => i.name,
   }),
+
   'hosts.remove': call({ input: byId, output: out<{ removed: true }>(), mutating: true }),
+
   'hosts.connect': call({
     input: connectInput,
     output: out<HostState>(),
     mutating: false,
     auditErrors: true,
   }),
+
   'hosts.disconnect': call({ input: byId, output: out<HostState>(), mutating: false }),
+
   'hosts.test': call({
     input: connectInput,
     output: out<HostTestReport>(),
     mutating: false,
     auditErrors: true,
   }),
+
   'hosts.trustedKey': call({ input: byId, output: out<TrustedHostKey | null>(), mutating: false }),
+
   'hosts.trustKey': call({
     input: z
       .object({
@@ -266,7 +172,9 @@ export const calls = {
     output: out<TrustedHostKey>(),
     mutating: true,
   }),
+
   'hosts.untrustKey': call({ input: byId, output: out<{ removed: boolean }>(), mutating: true }),
+
   'hosts.importPreview': call({
     input: z
       .object({
@@ -280,84 +188,16 @@ export const calls = {
     output: out<ImportPreview>(),
     mutating: false,
   }),
+
   'hosts.import': call({
     input: z.object({ drafts: z.array(draftSchema).min(1).max(500) }).strict(),
     output: out<Host[]>(),
     mutating: true,
     target: (i) => `${i.drafts.length} host(s) from ssh config`,
   }),
-
-  'terminals.open': call({
-    input: z
-      .object({
-        hostId: hostId,
-        /** Open the shell as this Linux user (via sudo/su on the host) instead of the login user. */
-        asUser: unixUserSchema.optional(),
-        cols: z.number().int().min(2).max(1000),
-        rows: z.number().int().min(1).max(500),
-      })
-      .strict(),
-    output: out<TerminalInfo>(),
-    mutating: true,
-    closeWith: 'terminals.close',
-  }),
-  'terminals.input': call({
-    input: z
-      .object({
-        id: z.string().uuid(),
-        data: z
-          .string()
-          .min(1)
-          .max(64 * 1024),
-      })
-      .strict(),
-    output: out<null>(),
-    mutating: false,
-  }),
-  'terminals.resize': call({
-    input: z
-      .object({
-        id: z.string().uuid(),
-        cols: z.number().int().min(2).max(1000),
-        rows: z.number().int().min(1).max(500),
-      })
-      .strict(),
-    output: out<null>(),
-    mutating: false,
-  }),
-  'terminals.close': call({
-    input: z.object({ id: z.string().uuid() }).strict(),
-    output: out<TerminalSummary>(),
-    mutating: true,
-  }),
 } as const;
 
-export const streams = {
-  /** The workstation's CPU, memory, disk and network, one sample per second; history first. */
-  'system.metrics': stream({ params: empty, event: out<LocalMetricsSample>() }),
+export const hostsStreams = {
   /** Connection state of every host: a snapshot first, then each change. */
   'hosts.states': stream({ params: empty, event: out<HostState>() }),
-  /** A terminal's output (and its end). One subscriber per terminal. */
-  'terminals.output': stream({
-    params: z.object({ id: z.string().uuid() }).strict(),
-    event: out<TerminalEvent>(),
-  }),
 } as const;
-
-export type Calls = typeof calls;
-export type CallName = keyof Calls;
-export type CallInput<K extends CallName> = z.input<Calls[K]['input']>;
-export type CallParsed<K extends CallName> = z.output<Calls[K]['input']>;
-export type CallOutput<K extends CallName> = Calls[K]['output'] extends Out<infer O> ? O : never;
-
-export type Streams = typeof streams;
-export type StreamName = keyof Streams;
-export type StreamParams<K extends StreamName> = z.input<Streams[K]['params']>;
-export type StreamEvent<K extends StreamName> = Streams[K]['event'] extends Out<infer E> ? E : never;
-
-export function isCallName(name: unknown): name is CallName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
-}
-export function isStreamName(name: unknown): name is StreamName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(streams, name);
-}

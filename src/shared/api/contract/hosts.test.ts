@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressSchema, hostInput, isIPv6 } from './contract';
+import { addressSchema, hostInput, isIPv6 } from '.';
 
 describe('addresses', () => {
   it('accepts real IPv6 forms and refuses colon soup', () => {

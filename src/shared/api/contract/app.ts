@@ -1,0 +1,37 @@
+// App-wide calls: what this installation is, and the user's settings.
+import { z } from 'zod';
+import type { AppInfo, Settings } from '../domain';
+import { call, empty, label, out } from './define';
+
+export const THEMES = ['dark', 'light'] as const;
+
+export const settingsUpdateInput = z
+  .object({
+    theme: z.enum(THEMES).optional(),
+    workstationName: label.optional(),
+    terminalFontSize: z.number().int().min(8).max(32).optional(),
+    terminalFontFamily: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9 ,'"._-]+$/, 'a CSS font-family list: names, quotes and commas')
+      .optional(),
+    terminalScrollback: z.number().int().min(100).max(200_000).optional(),
+    terminalScreenReader: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
+
+export const appCalls = {
+  'app.info': call({ input: empty, output: out<AppInfo>(), mutating: false }),
+
+  'settings.get': call({ input: empty, output: out<Settings>(), mutating: false }),
+
+  'settings.update': call({
+    input: settingsUpdateInput,
+    output: out<Settings>(),
+    mutating: true,
+    target: () => 'settings',
+  }),
+} as const;

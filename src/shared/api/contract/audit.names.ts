@@ -1,0 +1,7 @@
+// The audit area's call and stream names as plain data (no zod), for the preload and the renderer.
+import type { auditCalls } from './audit';
+
+export const AUDIT_CALLS = [
+  'audit.list',
+  'audit.actions',
+] as const satisfies readonly (keyof typeof auditCalls)[];
