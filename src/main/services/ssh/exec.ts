@@ -26,11 +26,11 @@ function collect(
       }, timeoutMs);
     }
     stream.on('data', (d: Buffer) => {
-      if (outLen < max) out.push(d);
+      if (outLen < max) out.push(d.subarray(0, max - outLen));
       outLen += d.length;
     });
     stream.stderr.on('data', (d: Buffer) => {
-      if (errLen < max) errOut.push(d);
+      if (errLen < max) errOut.push(d.subarray(0, max - errLen));
       errLen += d.length;
     });
     let code: number | null = null;
@@ -54,6 +54,7 @@ function collect(
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(errOut).toString('utf8'),
+        truncated: outLen > max || errLen > max,
       });
     });
   });

@@ -6,12 +6,14 @@ import { EventEmitter } from 'node:events';
 import type { HostState } from '../../../shared/api/domain';
 import { openChannel } from './channels';
 import { collect } from './exec';
+import { ExecStream, wrapCommand, type ExecStreamOptions } from './exec-stream';
 import { HostConnection } from './host-connection';
 import type { HostKeyTrust } from './host-keys';
 import { mapChannelError } from './ssh-errors';
 import { POOL_DEFAULTS, type ConnectTarget, type ExecResult, type Lease, type PoolOptions } from './types';
 
 export { openChannel } from './channels';
+export type { ExecEnd, ExecEvent, ExecStream, ExecStreamOptions } from './exec-stream';
 export type {
   AuthMaterial,
   ConnectTarget,
@@ -109,6 +111,29 @@ export class SshPool {
       throw mapChannelError(err, where);
     }
     return result!;
+  }
+
+  /**
+   * Starts a command (build it with shCommand) whose output is consumed as it comes, as a
+   * flow-controlled source; `cancel()` stops the remote process group. Nothing is read until the
+   * consumer starts it.
+   */
+  async stream(hostId: number, command: string, opts: ExecStreamOptions = {}): Promise<ExecStream> {
+    const lease = await this.acquire(hostId);
+    const where = this.hosts.get(hostId)?.label ?? `host #${hostId}`;
+    let stream: ExecStream | null = null;
+    try {
+      await openChannel(
+        (done) => lease.client.exec(wrapCommand(command), done),
+        (ch) => {
+          stream = new ExecStream(ch, lease, (c) => this.exec(hostId, c, { timeoutMs: 10_000 }), opts);
+        },
+      );
+    } catch (err) {
+      lease.release();
+      throw mapChannelError(err, where);
+    }
+    return stream!;
   }
 
   channelCount(hostId: number): number {

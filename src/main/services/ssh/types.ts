@@ -64,6 +64,8 @@ export interface ExecResult {
   signal: string | null;
   stdout: string;
   stderr: string;
+  /** stdout or stderr was longer than the cap: what is here is its beginning. */
+  truncated: boolean;
 }
 
 export interface Conn {
