@@ -8,10 +8,7 @@ import type { StreamSource } from '../../lib/area';
 import { shCommand } from './quote';
 import type { Lease } from './types';
 
-export type ExecEvent =
-  | { t: 'out'; d: string }
-  | { t: 'err'; d: string }
-  | ({ t: 'end' } & ExecEnd);
+export type ExecEvent = { t: 'out'; d: string } | { t: 'err'; d: string } | ({ t: 'end' } & ExecEnd);
 
 export interface ExecEnd {
   code: number | null;

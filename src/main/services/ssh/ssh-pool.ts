@@ -3,17 +3,26 @@
 // another connection or queues when they are full; releases every channel on every path; detects
 // dead links with keepalives and reconnects with backoff and jitter while the host is wanted.
 import { EventEmitter } from 'node:events';
+import type { SFTPWrapper } from 'ssh2';
 import type { HostState } from '../../../shared/api/domain';
 import { openChannel } from './channels';
 import { collect } from './exec';
 import { ExecStream, wrapCommand, type ExecStreamOptions } from './exec-stream';
 import { HostConnection } from './host-connection';
+import { SftpSession } from './sftp';
 import type { HostKeyTrust } from './host-keys';
 import { mapChannelError } from './ssh-errors';
 import { POOL_DEFAULTS, type ConnectTarget, type ExecResult, type Lease, type PoolOptions } from './types';
 
 export { openChannel } from './channels';
 export type { ExecEnd, ExecEvent, ExecStream, ExecStreamOptions } from './exec-stream';
+export {
+  readLocalTree,
+  type DownloadResult,
+  type LocalTree,
+  type SftpSession,
+  type UploadResult,
+} from './sftp';
 export type {
   AuthMaterial,
   ConnectTarget,
@@ -134,6 +143,21 @@ export class SshPool {
       throw mapChannelError(err, where);
     }
     return stream!;
+  }
+
+  /** An SFTP session on a pooled connection; end() it to count its channel back. */
+  async sftp(hostId: number): Promise<SftpSession> {
+    const lease = await this.acquire(hostId);
+    const where = this.hosts.get(hostId)?.label ?? `host #${hostId}`;
+    try {
+      const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+        lease.client.sftp((err, s) => (err ? reject(err) : resolve(s))),
+      );
+      return new SftpSession(sftp, lease, where, (c) => this.exec(hostId, c, { timeoutMs: 60_000 }));
+    } catch (err) {
+      lease.release();
+      throw mapChannelError(err, where);
+    }
   }
 
   channelCount(hostId: number): number {
