@@ -16,6 +16,9 @@ import { closeInterrupted, OpenItemStore } from '../services/audit/open-items';
 import { hostsApi } from '../services/hosts/hosts.api';
 import { CredentialResolver, HostService } from '../services/hosts/host-service';
 import { HostStore } from '../services/hosts/host-store';
+import { JobRunner } from '../services/jobs/job-runner';
+import { JobStore } from '../services/jobs/job-store';
+import { jobsApi } from '../services/jobs/jobs.api';
 import { KeyFileCipher, SecretStore, type Cipher } from '../services/secrets/secret-store';
 import { SettingsService } from '../services/settings/settings-service';
 import { HostKeyTrust } from '../services/ssh/host-keys';
@@ -49,6 +52,7 @@ export interface AppServices {
   hosts: HostService;
   pool: SshPool;
   terminals: TerminalService;
+  jobs: JobRunner;
   /** Closes what is still open through the dispatcher (so the history says so), then everything. */
   close(): Promise<void>;
 }
@@ -87,6 +91,7 @@ export function createApp(options: AppOptions): AppServices {
   };
   // What Labdeck does by itself goes through the dispatcher too (built just below).
   const record = (e: AutomaticEvent): void => dispatcher.record(e);
+  const jobs = new JobRunner(new JobStore(database.db), record, { heartbeatMs: options.heartbeatMs });
 
   // Each area's part of the API. Spread below, spelled out (not a loop) so the compiler checks that
   // every call and stream of the contract has exactly its handler.
@@ -103,21 +108,25 @@ export function createApp(options: AppOptions): AppServices {
   const history = auditApi(audit);
   const hostsArea = hostsApi({ hosts, pool, nameOf, record });
   const terminalsArea = terminalsApi(terminals, nameOf);
+  const jobsArea = jobsApi({ runner: jobs, pool, hosts: hostStore });
   const handlers: Handlers = {
     ...app.handlers,
     ...system.handlers,
     ...history.handlers,
     ...hostsArea.handlers,
     ...terminalsArea.handlers,
+    ...jobsArea.handlers,
   };
   const streams: StreamFactories = {
     ...system.streams,
     ...hostsArea.streams,
     ...terminalsArea.streams,
+    ...jobsArea.streams,
   };
 
   const dispatcher = new Dispatcher(handlers, audit, { openItems });
   closeInterrupted(openItems.takeAll(), record);
+  jobs.recoverInterrupted();
   const heartbeat = setInterval(() => {
     try {
       openItems.heartbeat();
@@ -135,6 +144,7 @@ export function createApp(options: AppOptions): AppServices {
     hosts,
     pool,
     terminals,
+    jobs,
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat);
@@ -142,6 +152,8 @@ export function createApp(options: AppOptions): AppServices {
         for (const item of openItems.list()) {
           await dispatcher.dispatch(item.closeWith, { id: item.id }, { actor: SHUTDOWN_ACTOR });
         }
+        // Running jobs are cancelled (their remote processes stopped) and end in the history.
+        await jobs.close();
         metrics.stop();
         terminals.closeAll();
         pool.close();

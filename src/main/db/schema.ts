@@ -1,5 +1,5 @@
 // SQLite schema (drizzle). Migrations in /drizzle are generated from this file by drizzle-kit.
-import { index, integer, sqliteTable, text, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 
 /** Append-only: triggers in the migrations refuse UPDATE and DELETE. */
 export const auditEvents = sqliteTable(
@@ -84,3 +84,47 @@ export const openItems = sqliteTable('open_items', {
   openedAt: integer('opened_at').notNull(),
   lastSeenAt: integer('last_seen_at').notNull(),
 });
+
+/** Long operations and their steps. Rows change while a job runs (this is not the audit table). */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    target: text('target').notNull(),
+    /** JSON array of host ids. */
+    hostIds: text('host_ids').notNull(),
+    actor: text('actor').notNull(),
+    state: text('state', {
+      enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'],
+    }).notNull(),
+    /** JSON array of JobStep. */
+    steps: text('steps').notNull(),
+    progress: real('progress').notNull().default(0),
+    message: text('message'),
+    createdAt: integer('created_at').notNull(),
+    startedAt: integer('started_at'),
+    endedAt: integer('ended_at'),
+    /** The last time the app was seen running this job: what "interrupted" reports after a crash. */
+    lastSeenAt: integer('last_seen_at').notNull(),
+    logBytes: integer('log_bytes').notNull().default(0),
+    logTruncated: integer('log_truncated', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('jobs_created_idx').on(t.createdAt), index('jobs_state_idx').on(t.state)],
+);
+
+/** A job's log, line by line, capped per job (see JobRunner). Deleted with old jobs only. */
+export const jobLogs = sqliteTable(
+  'job_logs',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    ts: integer('ts').notNull(),
+    stream: text('stream', { enum: ['out', 'err', 'info'] }).notNull(),
+    text: text('text').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);

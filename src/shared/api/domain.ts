@@ -200,3 +200,51 @@ export interface TerminalSummary {
   bytesIn: number;
   bytesOut: number;
 }
+
+// ---- Jobs ----
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+export interface JobStep {
+  name: string;
+  state: StepState;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** One line: what the step found or why it failed. */
+  detail: string | null;
+}
+
+/** A long operation (a command on hosts; later bootstrap, experiments, pulls) and where it stands. */
+export interface JobInfo {
+  id: string;
+  kind: string;
+  title: string;
+  /** Host names it acts on, for lists and the history. */
+  target: string;
+  hostIds: number[];
+  actor: string;
+  state: JobState;
+  steps: JobStep[];
+  /** 0..1: steps done, or what the running step reports. */
+  progress: number;
+  /** Why it waits (queued), how it ended, or what failed. */
+  message: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Bytes of log kept, and whether the cap cut it. */
+  logBytes: number;
+  logTruncated: boolean;
+}
+
+export interface JobLogLine {
+  seq: number;
+  ts: number;
+  stream: 'out' | 'err' | 'info';
+  text: string;
+}
+
+export type JobLogEvent = ({ t: 'line' } & JobLogLine) | { t: 'job'; job: JobInfo };

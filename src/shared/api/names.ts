@@ -5,6 +5,7 @@ import type { CallName, StreamName } from './contract';
 import { APP_CALLS } from './contract/app.names';
 import { AUDIT_CALLS } from './contract/audit.names';
 import { HOSTS_CALLS, HOSTS_STREAMS } from './contract/hosts.names';
+import { JOBS_CALLS, JOBS_STREAMS } from './contract/jobs.names';
 import { SYSTEM_CALLS, SYSTEM_STREAMS } from './contract/system.names';
 import { TERMINALS_CALLS, TERMINALS_STREAMS } from './contract/terminals.names';
 
@@ -14,12 +15,14 @@ export const CALL_NAMES = [
   ...AUDIT_CALLS,
   ...HOSTS_CALLS,
   ...TERMINALS_CALLS,
+  ...JOBS_CALLS,
 ] as const satisfies readonly CallName[];
 
 export const STREAM_NAMES = [
   ...SYSTEM_STREAMS,
   ...HOSTS_STREAMS,
   ...TERMINALS_STREAMS,
+  ...JOBS_STREAMS,
 ] as const satisfies readonly StreamName[];
 
 type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;

@@ -6,6 +6,7 @@ import { appCalls } from './app';
 import { auditCalls } from './audit';
 import type { Out } from './define';
 import { hostsCalls, hostsStreams } from './hosts';
+import { jobsCalls, jobsStreams } from './jobs';
 import { systemCalls, systemStreams } from './system';
 import { terminalsCalls, terminalsStreams } from './terminals';
 
@@ -20,12 +21,14 @@ export const calls = {
   ...auditCalls,
   ...hostsCalls,
   ...terminalsCalls,
+  ...jobsCalls,
 } as const;
 
 export const streams = {
   ...systemStreams,
   ...hostsStreams,
   ...terminalsStreams,
+  ...jobsStreams,
 } as const;
 
 export type Calls = typeof calls;
