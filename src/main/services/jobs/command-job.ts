@@ -12,7 +12,8 @@ export function commandJob(pool: SshPool, hosts: { id: number; name: string }[],
   return {
     kind: 'command',
     title: `Run: ${short.replace(/\s+/g, ' ')}`,
-    target: names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', '),
+    target:
+      names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', '),
     hostIds: hosts.map((h) => h.id),
     steps: names,
     locks: hosts.map((h) => `command:host:${h.id}`),

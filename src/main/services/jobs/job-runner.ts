@@ -43,7 +43,6 @@ export interface RunnerOptions {
   maxLogBytes?: number;
 }
 
-
 interface Live {
   job: JobInfo;
   spec: JobSpec;
@@ -90,7 +89,9 @@ export class JobRunner {
       job.state = 'interrupted';
       job.endedAt = lastSeenAt;
       job.message = `Labdeck stopped while this job was ${j.state} (a crash or a kill); it was last seen at ${seen}. What it started on the host may have finished or may still be running.`;
-      job.steps = job.steps.map((s) => (s.state === 'running' || s.state === 'pending' ? { ...s, state: 'cancelled' } : s));
+      job.steps = job.steps.map((s) =>
+        s.state === 'running' || s.state === 'pending' ? { ...s, state: 'cancelled' } : s,
+      );
       this.store.save(job, lastSeenAt);
       this.recordEnd(job, { lastSeenAt: seen });
       out.push(job);
@@ -109,7 +110,13 @@ export class JobRunner {
       hostIds: spec.hostIds,
       actor,
       state: 'queued',
-      steps: spec.steps.map((name) => ({ name, state: 'pending', startedAt: null, endedAt: null, detail: null })),
+      steps: spec.steps.map((name) => ({
+        name,
+        state: 'pending',
+        startedAt: null,
+        endedAt: null,
+        detail: null,
+      })),
       progress: 0,
       message: null,
       createdAt: now,
@@ -185,7 +192,8 @@ export class JobRunner {
       Promise.all(running.map((l) => l.done ?? Promise.resolve())),
       new Promise((r) => setTimeout(r, waitMs).unref()),
     ]);
-    for (const l of [...this.live.values()]) this.finish(l, 'interrupted', 'Labdeck was shut down while it ran.');
+    for (const l of [...this.live.values()])
+      this.finish(l, 'interrupted', 'Labdeck was shut down while it ran.');
     clearInterval(this.heartbeat);
     clearInterval(this.flusher);
     this.flushLogs();
@@ -193,7 +201,9 @@ export class JobRunner {
 
   private pump(): void {
     for (const l of [...this.queue]) {
-      const busy = (l.spec.locks ?? []).map((k) => this.held.get(k)).find((holder) => holder && holder !== l.job.id);
+      const busy = (l.spec.locks ?? [])
+        .map((k) => this.held.get(k))
+        .find((holder) => holder && holder !== l.job.id);
       if (busy) {
         const other = this.live.get(busy);
         const msg = `Waiting for “${other?.job.title ?? 'another job'}” to finish (one at a time on ${l.job.target}).`;

@@ -30,7 +30,12 @@ export class JobStore {
   insert(job: JobInfo, now: number): void {
     this.db
       .insert(jobs)
-      .values({ ...job, hostIds: JSON.stringify(job.hostIds), steps: JSON.stringify(job.steps), lastSeenAt: now })
+      .values({
+        ...job,
+        hostIds: JSON.stringify(job.hostIds),
+        steps: JSON.stringify(job.steps),
+        lastSeenAt: now,
+      })
       .run();
   }
 
@@ -86,7 +91,10 @@ export class JobStore {
   }
 
   appendLog(jobId: string, line: JobLogLine): void {
-    this.db.insert(jobLogs).values({ jobId, ...line }).run();
+    this.db
+      .insert(jobLogs)
+      .values({ jobId, ...line })
+      .run();
   }
 
   log(jobId: string, afterSeq = -1, limit = 10_000): JobLogLine[] {

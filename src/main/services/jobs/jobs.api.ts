@@ -90,7 +90,10 @@ export function jobsApi({
   runner,
   pool,
   hosts,
-}: JobsAreaDeps): AreaApi<'jobs.list' | 'jobs.get' | 'jobs.cancel' | 'jobs.runCommand', 'jobs.changes' | 'jobs.log'> {
+}: JobsAreaDeps): AreaApi<
+  'jobs.list' | 'jobs.get' | 'jobs.cancel' | 'jobs.runCommand',
+  'jobs.changes' | 'jobs.log'
+> {
   return {
     handlers: {
       'jobs.list': ({ limit }) => runner.list(limit),
