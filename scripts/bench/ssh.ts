@@ -4,23 +4,13 @@ import { defaultConfig } from '../../tests/lab/config';
 import { labDown, labUp } from '../../tests/lab/lab';
 import type { LabHost } from '../../tests/lab/types';
 import { benchApp, runNativeSsh } from './lab-support';
-import { fmtMs as ms, median, spread, type BenchRow, type Target } from './stats';
+import { fmtMs as ms, median, spread, needsRoot, type BenchRow, type Target } from './stats';
 
 export type { BenchRow } from './stats';
 
 export async function sshBench(targets: Target[]): Promise<BenchRow[]> {
   if (process.getuid?.() !== 0) {
-    return [
-      {
-        metric: 'SSH figures',
-        ours: 'skipped',
-        spread: '—',
-        base: '—',
-        baseSpread: '—',
-        ratio: '—',
-        baseline: 'need root for the lab',
-      },
-    ];
+    return [needsRoot('SSH figures')];
   }
   const lab = await labUp({ ...defaultConfig(), sshHosts: 21, containers: 0, docker: false }, () => {});
   const direct = lab.hosts.filter((h) => h.kind === 'ssh' && !h.jump).slice(0, 20);

@@ -20,6 +20,17 @@ export interface Target {
   fatal: boolean;
 }
 
+/** The row a lab-backed bench prints where it cannot run (not root). */
+export const needsRoot = (metric: string): BenchRow => ({
+  metric,
+  ours: 'skipped',
+  spread: '—',
+  base: '—',
+  baseSpread: '—',
+  ratio: '—',
+  baseline: 'need root for the lab',
+});
+
 export const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 export const median = (xs: number[]): number => sorted(xs)[Math.floor(xs.length / 2)]!;
 /** The p-th quantile (0..1), nearest rank. */

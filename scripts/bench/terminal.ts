@@ -12,7 +12,7 @@ import { memoryLink } from '../../tests/support/memory-link';
 import { openTerminal } from '../../tests/support/terminal-client';
 import type { LabHost } from '../../tests/lab/types';
 import { benchApp, nativeSshArgs, runNativeSsh } from './lab-support';
-import { fmtMs as ms, median, pct, spread, type BenchRow, type Target } from './stats';
+import { fmtMs as ms, median, pct, spread, needsRoot, type BenchRow, type Target } from './stats';
 
 const SIZE = 100 * 1024 * 1024;
 const ROUNDS = 3;
@@ -77,18 +77,7 @@ function nativeEcho(h: LabHost, knownHosts: string, n: number): Promise<number[]
 }
 
 export async function terminalBench(targets: Target[]): Promise<BenchRow[]> {
-  if (process.getuid?.() !== 0)
-    return [
-      {
-        metric: 'terminal figures',
-        ours: 'skipped',
-        spread: '—',
-        base: '—',
-        baseSpread: '—',
-        ratio: '—',
-        baseline: 'need root for the lab',
-      },
-    ];
+  if (process.getuid?.() !== 0) return [needsRoot('terminal figures')];
   const file = makeFile();
   const lab = await labUp({ ...defaultConfig(), sshHosts: 2, containers: 0, docker: false }, () => {});
   const h1 = lab.hosts.find((h) => h.name === 'h1')!;

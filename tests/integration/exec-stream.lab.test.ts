@@ -6,7 +6,7 @@ import { FlowChannel } from '../../src/main/api/flow';
 import type { ExecEnd, ExecEvent, ExecStream } from '../../src/main/services/ssh/ssh-pool';
 import { shCommand } from '../../src/main/services/ssh/quote';
 import { readState } from '../lab/faults';
-import { harness, labHostInput, type Harness } from '../support/app-harness';
+import { addOnlineLabHost, harness, type Harness } from '../support/app-harness';
 
 inject('lab');
 const h1 = readState().hosts.find((x) => x.name === 'h1')!;
@@ -14,10 +14,7 @@ let h: Harness;
 let id: number;
 beforeAll(async () => {
   h = harness();
-  id = (await h.call('hosts.add', { ...labHostInput(h1, h1.user), name: 'stream-h1' })).id;
-  await h.fail('hosts.connect', { id });
-  await h.call('hosts.trustKey', { id, fingerprint: h1.fingerprint });
-  await h.call('hosts.connect', { id });
+  id = await addOnlineLabHost(h, h1, 'stream-h1');
 });
 afterAll(() => h.close());
 
@@ -42,7 +39,10 @@ const running = async (pattern: string): Promise<boolean> =>
 
 describe('streaming exec', () => {
   it('streams stdout and stderr apart and ends with the exit status', async () => {
-    const s = await h.app.pool.stream(id, shCommand(['sh', '-c', 'echo out-1; echo err-1 >&2; echo out-2; exit 7']));
+    const s = await h.app.pool.stream(
+      id,
+      shCommand(['sh', '-c', 'echo out-1; echo err-1 >&2; echo out-2; exit 7']),
+    );
     const g = gather(s);
     const end = await s.done;
     expect(g.text('out')).toBe('out-1\nout-2\n');
@@ -104,7 +104,8 @@ describe('streaming exec', () => {
       { graceMs: 3000 },
     );
     const g = gather(s);
-    for (let i = 0; i < 50 && !(await running('sleep 311[78]')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 50 && !(await running('sleep 311[78]')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await running('sleep 311[7]')).toBe(true);
     const t0 = Date.now();
     const end: ExecEnd = await s.cancel();
@@ -112,7 +113,8 @@ describe('streaming exec', () => {
     expect(end.cancelled).toBe(true);
     expect(took).toBeLessThan(2500); // TERM was enough: no need to wait for the KILL
     expect(g.text('out')).not.toContain('never');
-    for (let i = 0; i < 20 && (await running('sleep 311[78]')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 20 && (await running('sleep 311[78]')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await running('sleep 311[78]')).toBe(false);
     expect(h.app.pool.channelCount(id)).toBe(0);
   });
@@ -122,10 +124,12 @@ describe('streaming exec', () => {
       graceMs: 800,
     });
     gather(s);
-    for (let i = 0; i < 50 && !(await running('sleep 311[9]')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 50 && !(await running('sleep 311[9]')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const end = await s.cancel();
     expect(end.cancelled).toBe(true);
-    for (let i = 0; i < 20 && (await running('sleep 311[9]')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 20 && (await running('sleep 311[9]')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await running('sleep 311[9]')).toBe(false);
   });
 });

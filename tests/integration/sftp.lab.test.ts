@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readLocalTree, TREE_MARKER } from '../../src/main/services/ssh/sftp';
 import { shCommand } from '../../src/main/services/ssh/quote';
 import { readState } from '../lab/faults';
-import { harness, labHostInput, type Harness } from '../support/app-harness';
+import { addOnlineLabHost, harness, type Harness } from '../support/app-harness';
 
 inject('lab');
 const h1 = readState().hosts.find((x) => x.name === 'h1')!;
@@ -18,10 +18,7 @@ let id: number;
 const base = `.labdeck-test/sftp-${Date.now()}`;
 beforeAll(async () => {
   h = harness();
-  id = (await h.call('hosts.add', { ...labHostInput(h1, h1.user), name: 'sftp-h1' })).id;
-  await h.fail('hosts.connect', { id });
-  await h.call('hosts.trustKey', { id, fingerprint: h1.fingerprint });
-  await h.call('hosts.connect', { id });
+  id = await addOnlineLabHost(h, h1, 'sftp-h1');
 });
 afterAll(async () => {
   await h.app.pool.exec(id, shCommand(['rm', '-rf', '--', '.labdeck-test']));

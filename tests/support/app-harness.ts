@@ -69,6 +69,15 @@ export function harness(options: Partial<AppOptions> = {}): Harness {
   };
 }
 
+/** Adds a lab host under `name`, trusts the key it presents, connects it; its id. */
+export async function addOnlineLabHost(h: Harness, lab: LabHost, name: string): Promise<number> {
+  const { id } = await h.call('hosts.add', { ...labHostInput(lab, lab.user), name });
+  await h.fail('hosts.connect', { id });
+  await h.call('hosts.trustKey', { id, fingerprint: lab.fingerprint });
+  await h.call('hosts.connect', { id });
+  return id;
+}
+
 /** hosts.add input for a lab host and login. */
 export function labHostInput(
   h: LabHost,
