@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     host: values.host,
     port: Number(values.port),
     allowRemote: values['allow-remote'],
+    downloadsDir: path.join(dataDir, 'exports'),
   });
   console.log(`Labdeck (browser mode) data folder: ${dataDir}`);
   console.log(`Labdeck is ready: ${server.url}`);

@@ -1,6 +1,7 @@
 // Browser mode against the real built server process: token, Origin and Host checks, and crash
 // durability of audited writes.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/db/database';
@@ -14,10 +15,26 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<R
 
 describe('browser-mode server access control', () => {
   let s: ServeProcess;
+  let dataDir: string;
   beforeAll(async () => {
-    s = await startServe(tempDir());
+    dataDir = tempDir();
+    s = await startServe(dataDir);
   });
   afterAll(() => s.stop());
+
+  it('serves an export as a download with the token only, and nothing outside the exports folder', async () => {
+    fs.mkdirSync(path.join(dataDir, 'exports'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'exports', 'labdeck-audit-x.csv'), 'id,ts\n1,2\n');
+    const cookie = { cookie: `labdeck_token_${s.port}=${s.token}` };
+    const ok = await get(`${s.origin}/downloads/labdeck-audit-x.csv`, cookie);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-disposition')).toBe('attachment; filename="labdeck-audit-x.csv"');
+    expect(await ok.text()).toBe('id,ts\n1,2\n');
+    expect((await get(`${s.origin}/downloads/labdeck-audit-x.csv`)).status).toBe(401);
+    for (const bad of ['..%2Flabdeck.db', '%2E%2E%2Flabdeck.db', '.hidden', 'secrets.key', 'a%2Fb.csv', '']) {
+      expect((await get(`${s.origin}/downloads/${bad}`, cookie)).status, bad).toBe(404);
+    }
+  });
 
   it('prints a loopback URL that carries the token', () => {
     expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+$/);

@@ -7,7 +7,7 @@ import { calls, isCallName, type CallName } from '../../shared/api/contract';
 import { ApiError, type Envelope } from '../../shared/api/errors';
 import type { AuditStore } from '../services/audit/audit-store';
 import type { OpenItemStore } from '../services/audit/open-items';
-import type { AutomaticEvent, CallContext, Handlers } from '../lib/area';
+import type { AuditRefs, AutomaticEvent, CallContext, Handlers } from '../lib/area';
 import { isSecretKey, redactParams } from '../services/audit/redact';
 import { toErrorShape, validationError } from './errors';
 
@@ -50,6 +50,16 @@ export function attemptedTarget(raw: unknown): string {
 function rejectedParams(raw: unknown): unknown {
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return raw;
   return { rejectedInput: Array.isArray(raw) ? 'array' : raw === null ? 'null' : typeof raw };
+}
+
+/** A row's references: what the handler said, else a `hostId` the input names. */
+function refsOf(refs: AuditRefs | undefined, input: unknown): Required<AuditRefs> {
+  const fromInput = (input as { hostId?: unknown } | undefined)?.hostId;
+  return {
+    hostId: refs?.hostId ?? (typeof fromInput === 'number' ? fromInput : null),
+    jobId: refs?.jobId ?? null,
+    sessionId: refs?.sessionId ?? null,
+  };
 }
 
 /** The actor of rows for what Labdeck did on its own, not on a person's call. */
@@ -122,6 +132,7 @@ export class Dispatcher {
         result: env.ok ? 'ok' : 'error',
         errorCode: env.ok ? null : env.error.code,
         durationMs: Math.max(0, Math.round(this.now() - started)),
+        ...refsOf(callCtx.refs, parsed.success ? parsed.data : undefined),
       });
     } catch (err) {
       this.log(`[audit] could not record ${name}`, err);
@@ -178,6 +189,7 @@ export class Dispatcher {
         result: e.ok ? 'ok' : 'error',
         errorCode: e.ok ? null : (e.errorCode ?? 'INTERNAL'),
         durationMs: Math.max(0, Math.round(e.durationMs ?? 0)),
+        ...refsOf(e.refs, undefined),
       });
     } catch (err) {
       this.log(`[audit] could not record ${e.action}`, err);

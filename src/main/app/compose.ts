@@ -13,6 +13,7 @@ import { appApi } from '../services/app/app.api';
 import { auditApi } from '../services/audit/audit.api';
 import { AuditStore } from '../services/audit/audit-store';
 import { closeInterrupted, OpenItemStore } from '../services/audit/open-items';
+import { AuditQuestions } from '../services/audit/questions';
 import { hostsApi } from '../services/hosts/hosts.api';
 import { CredentialResolver, HostService } from '../services/hosts/host-service';
 import { HostStore } from '../services/hosts/host-store';
@@ -105,7 +106,12 @@ export function createApp(options: AppOptions): AppServices {
     settings,
   });
   const system = systemApi(metrics);
-  const history = auditApi(audit);
+  const history = auditApi({
+    audit,
+    questions: new AuditQuestions(database.db, audit),
+    jobs,
+    exportsDir: path.join(options.dataDir, 'exports'),
+  });
   const hostsArea = hostsApi({ hosts, pool, nameOf, record });
   const terminalsArea = terminalsApi(terminals, nameOf);
   const jobsArea = jobsApi({ runner: jobs, pool, hosts: hostStore });

@@ -7,7 +7,8 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+/** Drizzle over better-sqlite3; `$client` is the raw connection, for FTS5 and hand-written SQL. */
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 export class DatabaseOpenError extends Error {
   readonly file: string;

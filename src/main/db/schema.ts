@@ -14,6 +14,11 @@ export const auditEvents = sqliteTable(
     result: text('result', { enum: ['ok', 'error'] }).notNull(),
     errorCode: text('error_code'),
     durationMs: integer('duration_ms').notNull(),
+    /** What the row is about, where known: for "everything done to h1" and timelines. */
+    hostId: integer('host_id'),
+    jobId: text('job_id'),
+    /** A terminal session's id: its open and close rows share it. */
+    sessionId: text('session_id'),
   },
   // Every filter combination the Activity page offers has an index ending in ts (and, implicitly,
   // the rowid), so "newest first, 100 at a time" is an index walk that stops after 100 rows.
@@ -22,8 +27,32 @@ export const auditEvents = sqliteTable(
     index('audit_action_ts_idx').on(t.action, t.ts),
     index('audit_result_ts_idx').on(t.result, t.ts),
     index('audit_action_result_ts_idx').on(t.action, t.result, t.ts),
+    index('audit_host_ts_idx').on(t.hostId, t.ts),
+    index('audit_job_ts_idx').on(t.jobId, t.ts),
+    index('audit_session_ts_idx').on(t.sessionId, t.ts),
+    index('audit_actor_ts_idx').on(t.actor, t.ts),
   ],
 );
+
+/**
+ * The hash chain over the audit history, one entry per row, written with the row in the same
+ * transaction: each hash covers the row's content and the previous hash, so an edited or deleted
+ * row shows. Append-only too (triggers in the migrations).
+ */
+export const auditChain = sqliteTable('audit_chain', {
+  eventId: integer('event_id').primaryKey(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
+
+/** Questions a person saved on the Activity page (the built-in ones live in code). */
+export const auditQuestions = sqliteTable('audit_questions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  /** JSON of the filter (see the audit contract). */
+  filter: text('filter').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
 
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),

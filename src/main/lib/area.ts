@@ -17,6 +17,14 @@ export interface CallContext {
   target?: string;
   /** Facts a handler adds to the audit row's params (e.g. a terminal's duration and bytes). */
   auditDetails?: Record<string, unknown>;
+  /** What the row is about, for filters and timelines. */
+  refs?: AuditRefs;
+}
+
+export interface AuditRefs {
+  hostId?: number | null;
+  jobId?: string | null;
+  sessionId?: string | null;
 }
 
 /** A producer of stream events that can be paused (flow control) and stopped. */
@@ -56,5 +64,6 @@ export interface AutomaticEvent {
   errorCode?: string | null;
   details?: Record<string, unknown>;
   durationMs?: number;
+  refs?: AuditRefs;
 }
 export type RecordEvent = (e: AutomaticEvent) => void;

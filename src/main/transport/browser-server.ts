@@ -21,6 +21,8 @@ export interface BrowserServerOptions {
   port?: number;
   /** Binding to anything but loopback needs this, and prints a warning. */
   allowRemote?: boolean;
+  /** Files the app wrote for the person (exports), served as downloads under /downloads/NAME. */
+  downloadsDir?: string;
   log?: (line: string) => void;
 }
 
@@ -181,6 +183,10 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       badRequest(res);
       return;
     }
+    if (rel.startsWith('/downloads/')) {
+      download(rel.slice('/downloads/'.length), req, res);
+      return;
+    }
     if (rel === '/' || !path.extname(rel)) rel = '/index.html';
     const file = path.resolve(staticRoot, `.${rel}`);
     if (!file.startsWith(staticRoot + path.sep)) {
@@ -198,6 +204,29 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
           ...security,
         })
         .end(req.method === 'HEAD' ? undefined : body);
+    });
+  };
+
+  /** A file from the downloads folder by its plain name only (no folders), as an attachment. */
+  const download = (name: string, req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (!o.downloadsDir || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(name)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain', ...security }).end('Not found\n');
+      return;
+    }
+    const file = path.join(o.downloadsDir, name);
+    fs.stat(file, (err, st) => {
+      if (err || !st.isFile()) {
+        res.writeHead(404, { 'Content-Type': 'text/plain', ...security }).end('Not found\n');
+        return;
+      }
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': st.size,
+        'Content-Disposition': `attachment; filename="${name}"`,
+        ...security,
+      });
+      if (req.method === 'HEAD') res.end();
+      else fs.createReadStream(file).pipe(res);
     });
   };
 

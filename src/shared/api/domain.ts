@@ -14,6 +14,58 @@ export interface AuditEvent {
   result: AuditResult;
   errorCode: string | null;
   durationMs: number;
+  /** What the row is about, where known. */
+  hostId: number | null;
+  jobId: string | null;
+  /** A terminal session: its open and close rows share it. */
+  sessionId: string | null;
+}
+
+/** A row with its place in the hash chain (exports, details). */
+export interface ChainedAuditEvent extends AuditEvent {
+  prevHash: string;
+  hash: string;
+}
+
+/** A question the Activity page can ask with one click: built in, or saved by a person. */
+export interface AuditQuestion {
+  /** "builtin:<key>" or "saved:<id>". */
+  key: string;
+  name: string;
+  builtin: boolean;
+  filter: AuditFilterInput;
+  /** How many rows answer it now. */
+  count: number;
+}
+
+/** The filters of the Activity page (see the audit contract for the rules). */
+export interface AuditFilterInput {
+  action?: string;
+  /** Every action of an area, e.g. "hosts". */
+  area?: string;
+  result?: AuditResult;
+  actor?: string;
+  hostId?: number;
+  jobId?: string;
+  sessionId?: string;
+  /** A shell as another user: "as root" matches terminal rows whose target ends so. */
+  targetSuffix?: string;
+  /** Rows whose redacted params say a secret was given. */
+  secrets?: boolean;
+  /** Full-text words (all must appear, as prefixes). */
+  q?: string;
+  from?: number;
+  to?: number;
+  /** Relative start, e.g. the last 7 days: `from` = now - sinceMs when asked. */
+  sinceMs?: number;
+}
+
+export interface AuditVerifyReport {
+  ok: boolean;
+  rows: number;
+  /** The first row that does not match, and what is wrong with it. */
+  firstBadId: number | null;
+  problem: string | null;
 }
 
 /** Position in the newest-first order: rows strictly older than this come next. */

@@ -1,9 +1,19 @@
-// The audit history: appended to only by the API dispatcher, read by the Activity page.
+// The audit history: appended to only by the API dispatcher (each row with its place in the hash
+// chain and its full-text entry, in one transaction), read by the Activity page, verified on request.
 // There is deliberately no update or delete path (and triggers in the schema refuse both).
-import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { AuditCursor, AuditEvent, AuditPage, AuditResult } from '../../../shared/api/domain';
+import { and, count, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type {
+  AuditCursor,
+  AuditEvent,
+  AuditFilterInput,
+  AuditPage,
+  AuditResult,
+  AuditVerifyReport,
+  ChainedAuditEvent,
+} from '../../../shared/api/domain';
 import type { Db } from '../../db/database';
-import { auditEvents } from '../../db/schema';
+import { auditChain, auditEvents } from '../../db/schema';
+import { chainHash, ftsQuery, GENESIS } from './audit-chain';
 
 export interface NewAuditEvent {
   ts: number;
@@ -15,23 +25,43 @@ export interface NewAuditEvent {
   result: AuditResult;
   errorCode: string | null;
   durationMs: number;
+  hostId?: number | null;
+  jobId?: string | null;
+  sessionId?: string | null;
 }
 
-export interface AuditFilter {
-  action?: string | undefined;
-  result?: AuditResult | undefined;
-  from?: number | undefined;
-  to?: number | undefined;
+export interface AuditFilter extends AuditFilterInput {
   before?: AuditCursor | undefined;
   limit: number;
 }
 
+const COLUMNS = {
+  id: auditEvents.id,
+  ts: auditEvents.ts,
+  actor: auditEvents.actor,
+  action: auditEvents.action,
+  target: auditEvents.target,
+  params: auditEvents.params,
+  result: auditEvents.result,
+  errorCode: auditEvents.errorCode,
+  durationMs: auditEvents.durationMs,
+  hostId: auditEvents.hostId,
+  jobId: auditEvents.jobId,
+  sessionId: auditEvents.sessionId,
+};
+
 export class AuditStore {
   // Prepared once: the dispatcher appends on every mutating call.
-  private readonly insert;
+  private readonly insertEvent;
+  private readonly insertChain;
+  private readonly insertFts;
+  private readonly lastHash;
 
-  constructor(private readonly db: Db) {
-    this.insert = db
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.insertEvent = db
       .insert(auditEvents)
       .values({
         ts: sql.placeholder('ts'),
@@ -42,32 +72,91 @@ export class AuditStore {
         result: sql.placeholder('result'),
         errorCode: sql.placeholder('errorCode'),
         durationMs: sql.placeholder('durationMs'),
+        hostId: sql.placeholder('hostId'),
+        jobId: sql.placeholder('jobId'),
+        sessionId: sql.placeholder('sessionId'),
       })
       .returning({ id: auditEvents.id })
       .prepare();
+    this.insertChain = db
+      .insert(auditChain)
+      .values({
+        eventId: sql.placeholder('eventId'),
+        prevHash: sql.placeholder('prevHash'),
+        hash: sql.placeholder('hash'),
+      })
+      .prepare();
+    this.insertFts = db.$client.prepare(
+      'INSERT INTO audit_fts (rowid, action, actor, target, params, error_code) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.lastHash = db.$client.prepare('SELECT hash FROM audit_chain ORDER BY event_id DESC LIMIT 1').pluck();
+    this.backfill();
   }
 
+  /** Appends one row with its chain entry and search entry; all or nothing. */
   append(event: NewAuditEvent): number {
-    const row = this.insert.get({ ...event });
-    if (!row) throw new Error('audit insert returned no row');
-    return row.id;
+    return this.db.transaction(() => {
+      const e = { hostId: null, jobId: null, sessionId: null, ...event };
+      const row = this.insertEvent.get(e);
+      if (!row) throw new Error('audit insert returned no row');
+      this.link({ ...e, id: row.id });
+      return row.id;
+    });
+  }
+
+  private link(e: AuditEvent): void {
+    const prevHash = (this.lastHash.get() as string | undefined) ?? GENESIS;
+    this.insertChain.run({ eventId: e.id, prevHash, hash: chainHash(prevHash, e) });
+    this.insertFts.run(e.id, e.action, e.actor, e.target, e.params, e.errorCode ?? '');
+  }
+
+  /** Rows written before the chain existed get their entries, in order (once, at start). */
+  private backfill(): void {
+    const missing = this.db
+      .select(COLUMNS)
+      .from(auditEvents)
+      .leftJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
+      .where(sql`${auditChain.eventId} IS NULL`)
+      .orderBy(auditEvents.id)
+      .all() as AuditEvent[];
+    if (!missing.length) return;
+    this.db.transaction(() => {
+      for (const e of missing) this.link(e);
+    });
+  }
+
+  private where(f: AuditFilterInput & { before?: AuditCursor | undefined }): SQL | undefined {
+    const w: SQL[] = [];
+    if (f.action) w.push(eq(auditEvents.action, f.action));
+    // An area's actions share a prefix: a range on the action index, not a LIKE scan.
+    if (f.area) w.push(gte(auditEvents.action, `${f.area}.`), lt(auditEvents.action, `${f.area}/`));
+    if (f.result) w.push(eq(auditEvents.result, f.result));
+    if (f.actor) w.push(eq(auditEvents.actor, f.actor));
+    if (f.hostId !== undefined) w.push(eq(auditEvents.hostId, f.hostId));
+    if (f.jobId) w.push(eq(auditEvents.jobId, f.jobId));
+    if (f.sessionId) w.push(eq(auditEvents.sessionId, f.sessionId));
+    if (f.targetSuffix)
+      w.push(sql`${auditEvents.target} LIKE ${`%${f.targetSuffix.replace(/[%_\\]/g, '\\$&')}`} ESCAPE '\\'`);
+    const from = f.sinceMs !== undefined ? this.now() - f.sinceMs : f.from;
+    if (from !== undefined) w.push(gte(auditEvents.ts, from));
+    if (f.to !== undefined) w.push(lte(auditEvents.ts, f.to));
+    const match = [f.q ? ftsQuery(f.q) : null, f.secrets ? 'params:"redacted"' : null]
+      .filter(Boolean)
+      .join(' ');
+    if (match) w.push(sql`${auditEvents.id} IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ${match})`);
+    if (f.before) {
+      const { ts, id } = f.before;
+      w.push(lte(auditEvents.ts, ts));
+      w.push(or(lt(auditEvents.ts, ts), and(eq(auditEvents.ts, ts), lt(auditEvents.id, id)))!);
+    }
+    return w.length ? and(...w) : undefined;
   }
 
   list(filter: AuditFilter): AuditPage {
-    const where: SQL[] = [];
-    if (filter.action) where.push(eq(auditEvents.action, filter.action));
-    if (filter.result) where.push(eq(auditEvents.result, filter.result));
-    if (filter.from !== undefined) where.push(gte(auditEvents.ts, filter.from));
-    if (filter.to !== undefined) where.push(lte(auditEvents.ts, filter.to));
-    if (filter.before) {
-      const { ts, id } = filter.before;
-      where.push(lte(auditEvents.ts, ts));
-      where.push(or(lt(auditEvents.ts, ts), and(eq(auditEvents.ts, ts), lt(auditEvents.id, id)))!);
-    }
     const rows = this.db
-      .select()
+      .select(COLUMNS)
       .from(auditEvents)
-      .where(where.length ? and(...where) : undefined)
+      .where(this.where(filter))
       // Time order (ties broken by id) is what people read, and the indexes deliver it directly.
       .orderBy(desc(auditEvents.ts), desc(auditEvents.id))
       .limit(filter.limit + 1)
@@ -78,6 +167,39 @@ export class AuditStore {
     return { rows: page, next: more && last ? { ts: last.ts, id: last.id } : null };
   }
 
+  count(filter: AuditFilterInput): number {
+    return this.db.select({ n: count() }).from(auditEvents).where(this.where(filter)).get()?.n ?? 0;
+  }
+
+  /** One row with its chain entry. */
+  get(id: number): ChainedAuditEvent | null {
+    const r = this.db
+      .select({ ...COLUMNS, prevHash: auditChain.prevHash, hash: auditChain.hash })
+      .from(auditEvents)
+      .innerJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
+      .where(eq(auditEvents.id, id))
+      .get();
+    return r ?? null;
+  }
+
+  /** Rows matching `filter` in id order with their hashes, `batch` at a time (for exports). */
+  *iterate(filter: AuditFilterInput, batch = 2000): Generator<ChainedAuditEvent[]> {
+    let after = 0;
+    for (;;) {
+      const rows = this.db
+        .select({ ...COLUMNS, prevHash: auditChain.prevHash, hash: auditChain.hash })
+        .from(auditEvents)
+        .innerJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
+        .where(and(this.where(filter), sql`${auditEvents.id} > ${after}`))
+        .orderBy(auditEvents.id)
+        .limit(batch)
+        .all() as ChainedAuditEvent[];
+      if (!rows.length) return;
+      yield rows;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
   actions(): string[] {
     return this.db
       .selectDistinct({ action: auditEvents.action })
@@ -85,5 +207,80 @@ export class AuditStore {
       .orderBy(auditEvents.action)
       .all()
       .map((r) => r.action);
+  }
+
+  actors(): string[] {
+    return this.db
+      .selectDistinct({ actor: auditEvents.actor })
+      .from(auditEvents)
+      .orderBy(auditEvents.actor)
+      .all()
+      .map((r) => r.actor);
+  }
+
+  totalRows(): number {
+    return this.db.select({ n: count() }).from(auditChain).get()?.n ?? 0;
+  }
+
+  /**
+   * Walks the whole chain in order and names the first row that does not match: edited (its
+   * content no longer gives its hash), deleted (a chain entry without its row), or removed with
+   * its chain entry (the next entry's previous hash is not the hash before it). Yields to the
+   * event loop between batches and reports progress.
+   */
+  async verify(
+    onProgress?: (done: number, total: number) => void,
+    signal?: AbortSignal,
+  ): Promise<AuditVerifyReport> {
+    const total = this.totalRows();
+    let prev = GENESIS;
+    let done = 0;
+    let after = -1;
+    const bad = (id: number, problem: string): AuditVerifyReport => ({
+      ok: false,
+      rows: done,
+      firstBadId: id,
+      problem,
+    });
+    for (;;) {
+      if (signal?.aborted) throw new Error('Cancelled.');
+      const batch = this.db.$client
+        .prepare(
+          `SELECT c.event_id AS chainId, c.prev_hash AS prevHash, c.hash AS hash, e.id AS id, e.ts AS ts,
+                  e.actor AS actor, e.action AS action, e.target AS target, e.params AS params,
+                  e.result AS result, e.error_code AS errorCode, e.duration_ms AS durationMs,
+                  e.host_id AS hostId, e.job_id AS jobId, e.session_id AS sessionId
+           FROM audit_chain c LEFT JOIN audit_events e ON e.id = c.event_id
+           WHERE c.event_id > ? ORDER BY c.event_id LIMIT 5000`,
+        )
+        .all(after) as (AuditEvent & { chainId: number; prevHash: string; hash: string })[];
+      if (!batch.length) break;
+      for (const r of batch) {
+        if (r.prevHash !== prev) {
+          return bad(
+            r.chainId,
+            `the row before #${r.chainId} is missing from the chain (removed with its chain entry), or the chain was edited`,
+          );
+        }
+        if (r.id === null) return bad(r.chainId, `row #${r.chainId} was deleted`);
+        if (chainHash(prev, r) !== r.hash)
+          return bad(r.chainId, `row #${r.chainId} was changed after it was written`);
+        prev = r.hash;
+        done++;
+      }
+      after = batch[batch.length - 1]!.chainId;
+      onProgress?.(done, total);
+      await new Promise((r) => setImmediate(r));
+    }
+    // A row with no chain entry at all was slipped in past the one writer.
+    const stray = this.db.$client
+      .prepare(
+        'SELECT e.id FROM audit_events e LEFT JOIN audit_chain c ON c.event_id = e.id WHERE c.event_id IS NULL LIMIT 1',
+      )
+      .pluck()
+      .get() as number | undefined;
+    if (stray !== undefined)
+      return bad(stray, `row #${stray} was added outside Labdeck (it has no place in the chain)`);
+    return { ok: true, rows: done, firstBadId: null, problem: null };
   }
 }

@@ -78,6 +78,7 @@ export function closeInterrupted(left: OpenItem[], record: RecordEvent): void {
         message: `Labdeck stopped without closing it (a crash or a kill); it was last seen open at ${lastSeen}.`,
       },
       durationMs: item.lastSeenAt - item.openedAt,
+      refs: { sessionId: item.id },
     });
   }
 }

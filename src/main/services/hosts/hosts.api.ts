@@ -57,6 +57,7 @@ export function hostsApi({ hosts, pool, nameOf, record }: HostsAreaDeps): AreaAp
       ok: false,
       errorCode: e.code,
       details: { message: e.message },
+      refs: { hostId: e.hostId },
     }),
   );
   pool.events.on('recovered', (e: PoolRecovered) =>
@@ -66,33 +67,46 @@ export function hostsApi({ hosts, pool, nameOf, record }: HostsAreaDeps): AreaAp
       ok: true,
       details: { downSeconds: Math.round(e.downMs / 100) / 10 },
       durationMs: e.downMs,
+      refs: { hostId: e.hostId },
     }),
   );
   return {
     handlers: {
       'hosts.list': () => hosts.list(),
-      'hosts.add': (i) => hosts.add(i),
-      'hosts.update': (i) => hosts.update(i.id, i),
+      'hosts.add': (i, ctx) => {
+        const host = hosts.add(i);
+        ctx.refs = { hostId: host.id };
+        return host;
+      },
+      'hosts.update': (i, ctx) => {
+        ctx.refs = { hostId: i.id };
+        return hosts.update(i.id, i);
+      },
       'hosts.remove': ({ id }, ctx) => {
+        ctx.refs = { hostId: id };
         ctx.target = hosts.remove(id).name;
         return { removed: true as const };
       },
       'hosts.connect': ({ id, secret }, ctx) => {
         ctx.target = nameOf(id);
+        ctx.refs = { hostId: id };
         return hosts.connect(id, secret);
       },
       'hosts.disconnect': ({ id }) => hosts.disconnect(id),
       'hosts.test': ({ id, secret }, ctx) => {
         ctx.target = nameOf(id);
+        ctx.refs = { hostId: id };
         return hosts.test(id, secret);
       },
       'hosts.trustedKey': ({ id }) => hosts.trustedKey(id),
       'hosts.trustKey': ({ id, fingerprint }, ctx) => {
         ctx.target = nameOf(id);
+        ctx.refs = { hostId: id };
         return hosts.trustKey(id, fingerprint);
       },
       'hosts.untrustKey': ({ id }, ctx) => {
         ctx.target = nameOf(id);
+        ctx.refs = { hostId: id };
         return { removed: hosts.untrustKey(id) };
       },
       'hosts.importPreview': (i) => hosts.importPreview(i),

@@ -348,6 +348,7 @@ export class JobRunner {
       errorCode: job.state === 'succeeded' ? null : job.state.toUpperCase(),
       details: { id: job.id, kind: job.kind, message: job.message, startedBy: job.actor, ...extra },
       durationMs: job.startedAt && job.endedAt ? job.endedAt - job.startedAt : 0,
+      refs: { jobId: job.id, hostId: job.hostIds.length === 1 ? job.hostIds[0] : null },
     });
   }
 

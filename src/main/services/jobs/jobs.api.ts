@@ -102,6 +102,7 @@ export function jobsApi({
         const job = runner.cancel(id);
         ctx.target = `${job.title} on ${job.target}`;
         ctx.auditDetails = { id };
+        ctx.refs = { jobId: id, hostId: job.hostIds.length === 1 ? job.hostIds[0] : null };
         return job;
       },
       'jobs.runCommand': ({ hostIds, command }, ctx) => {
@@ -109,6 +110,7 @@ export function jobsApi({
         const job = runner.start(commandJob(pool, picked, command), ctx.actor);
         ctx.target = job.target;
         ctx.auditDetails = { id: job.id };
+        ctx.refs = { jobId: job.id, hostId: job.hostIds.length === 1 ? job.hostIds[0] : null };
         return job;
       },
     },

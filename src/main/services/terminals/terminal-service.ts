@@ -179,7 +179,7 @@ export class TerminalService {
     if (!s.ended) s.channel.setWindow(rows, cols, 0, 0);
   }
 
-  close(id: string): TerminalSummary & { hostName: string; user: string } {
+  close(id: string): TerminalSummary & { hostName: string; hostId: number; user: string } {
     const s = this.get(id);
     this.sessions.delete(id);
     s.emit = null;
@@ -194,6 +194,7 @@ export class TerminalService {
       bytesIn: s.bytesIn,
       bytesOut: s.bytesOut,
       hostName: s.info.hostName,
+      hostId: s.info.hostId,
       user: s.info.user,
     };
   }

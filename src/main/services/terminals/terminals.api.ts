@@ -17,6 +17,7 @@ export function terminalsApi(
         // The same id and target as its close row, so the history can pair them.
         ctx.target = `${info.hostName} as ${info.user}`;
         ctx.auditDetails = { id: info.id };
+        ctx.refs = { hostId: info.hostId, sessionId: info.id };
         return info;
       },
       'terminals.input': ({ id, data }) => {
@@ -28,8 +29,9 @@ export function terminalsApi(
         return null;
       },
       'terminals.close': ({ id }, ctx) => {
-        const { hostName, user, ...summary } = terminals.close(id);
+        const { hostName, hostId, user, ...summary } = terminals.close(id);
         ctx.target = `${hostName} as ${user}`;
+        ctx.refs = { hostId, sessionId: id };
         ctx.auditDetails = summary;
         return summary;
       },

@@ -4,4 +4,11 @@ import type { auditCalls } from './audit';
 export const AUDIT_CALLS = [
   'audit.list',
   'audit.actions',
+  'audit.actors',
+  'audit.get',
+  'audit.questions',
+  'audit.saveQuestion',
+  'audit.removeQuestion',
+  'audit.verify',
+  'audit.export',
 ] as const satisfies readonly (keyof typeof auditCalls)[];
