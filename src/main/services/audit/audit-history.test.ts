@@ -1,4 +1,5 @@
 // The audit history's search, questions, hash chain and exports on real SQLite files.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -163,10 +164,13 @@ describe('hash chain', () => {
     expect(progress.at(-1)).toBe(8);
   });
 
-  it('names exactly the row edited outside the app (triggers dropped)', async () => {
+  it('names exactly the row edited outside the app with the sqlite3 CLI (triggers dropped)', async () => {
     const { d, s } = seeded();
-    d.sqlite.exec('DROP TRIGGER audit_events_no_update');
-    d.sqlite.prepare("UPDATE audit_events SET target = 'innocent' WHERE id = 5").run();
+    // Another process, as someone covering their tracks would do it.
+    execFileSync('sqlite3', [
+      d.file,
+      "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET target = 'innocent' WHERE id = 5;",
+    ]);
     expect(await s.verify()).toMatchObject({
       ok: false,
       firstBadId: 5,
