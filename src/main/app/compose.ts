@@ -6,12 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppInfo } from '../../shared/api/domain';
-import { Dispatcher } from '../api/dispatcher';
+import { AUTOMATIC_ACTOR, Dispatcher } from '../api/dispatcher';
 import { openDatabase } from '../db/database';
 import type { AutomaticEvent, Handlers, StreamFactories } from '../lib/area';
 import { appApi } from '../services/app/app.api';
 import { auditApi } from '../services/audit/audit.api';
 import { AuditStore } from '../services/audit/audit-store';
+import { archiveJob, RetentionScheduler } from '../services/audit/audit-archive';
 import { closeInterrupted, OpenItemStore } from '../services/audit/open-items';
 import { AuditQuestions } from '../services/audit/questions';
 import { hostsApi } from '../services/hosts/hosts.api';
@@ -106,12 +107,28 @@ export function createApp(options: AppOptions): AppServices {
     settings,
   });
   const system = systemApi(metrics);
+  const archiveDir = path.join(options.dataDir, 'archive');
   const history = auditApi({
     audit,
     questions: new AuditQuestions(database.db, audit),
     jobs,
     exportsDir: path.join(options.dataDir, 'exports'),
+    archiveDir,
+    db: database.db,
+    retentionDays: () => settings.get().auditRetentionDays,
   });
+  // Older history moves to an archive by itself when a retention is set (once a day).
+  const retention = new RetentionScheduler(
+    () => settings.get().auditRetentionDays,
+    (cutoff) => {
+      try {
+        jobs.start(archiveJob(database.db, audit, archiveDir, cutoff), AUTOMATIC_ACTOR);
+      } catch (err) {
+        console.warn('[audit] could not start archiving:', err);
+      }
+    },
+  );
+  retention.start();
   const hostsArea = hostsApi({ hosts, pool, nameOf, record });
   const terminalsArea = terminalsApi(terminals, nameOf);
   const jobsArea = jobsApi({ runner: jobs, pool, hosts: hostStore });
@@ -154,6 +171,7 @@ export function createApp(options: AppOptions): AppServices {
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat);
+        retention.stop();
         // What clients left open is closed through the one door, so the history says it ended.
         for (const item of openItems.list()) {
           await dispatcher.dispatch(item.closeWith, { id: item.id }, { actor: SHUTDOWN_ACTOR });

@@ -1,5 +1,13 @@
 // SQLite schema (drizzle). Migrations in /drizzle are generated from this file by drizzle-kit.
-import { index, integer, primaryKey, real, sqliteTable, text, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  type AnySQLiteColumn,
+} from 'drizzle-orm/sqlite-core';
 
 /** Append-only: triggers in the migrations refuse UPDATE and DELETE. */
 export const auditEvents = sqliteTable(
@@ -157,3 +165,19 @@ export const jobLogs = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
 );
+
+/**
+ * Where older history went: each archive holds the rows up to `lastEventId` (compressed JSON Lines
+ * with their hashes), and `lastHash` anchors the chain of the rows that stayed.
+ */
+export const auditAnchors = sqliteTable('audit_anchors', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  firstEventId: integer('first_event_id').notNull(),
+  lastEventId: integer('last_event_id').notNull(),
+  lastHash: text('last_hash').notNull(),
+  file: text('file').notNull(),
+  rows: integer('rows').notNull(),
+  oldestTs: integer('oldest_ts').notNull(),
+  newestTs: integer('newest_ts').notNull(),
+  createdAt: integer('created_at').notNull(),
+});

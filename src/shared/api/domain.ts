@@ -60,6 +60,18 @@ export interface AuditFilterInput {
   sinceMs?: number;
 }
 
+/** Older history moved out of the live table (compressed JSON Lines with the hashes). */
+export interface AuditArchive {
+  file: string;
+  firstEventId: number;
+  lastEventId: number;
+  rows: number;
+  oldestTs: number;
+  newestTs: number;
+  createdAt: number;
+  bytes: number;
+}
+
 export interface AuditVerifyReport {
   ok: boolean;
   rows: number;
@@ -92,6 +104,8 @@ export interface Settings {
   terminalScrollback: number;
   /** Mirror terminal text into the accessibility tree for screen readers. */
   terminalScreenReader: boolean;
+  /** Audit rows older than this many days move to a compressed archive; 0 keeps everything. */
+  auditRetentionDays: number;
 }
 
 export interface AppInfo {

@@ -10,6 +10,7 @@ import type { OpenedDatabase } from '../../db/database';
 import { chainHash, GENESIS } from './audit-chain';
 import { csvField, exportJob, EXPORT_COLUMNS } from './audit-jobs';
 import { AuditStore, type NewAuditEvent } from './audit-store';
+import { archiveJob, listArchives, searchArchive } from './audit-archive';
 import { AuditQuestions } from './questions';
 import type { JobContext } from '../jobs/job-runner';
 
@@ -280,5 +281,68 @@ describe('export', () => {
     expect(csvField('=1+1')).toBe("'=1+1");
     expect(csvField(-5)).toBe('-5');
     expect(csvField(null)).toBe('');
+  });
+});
+
+describe('retention', () => {
+  const run = (spec: ReturnType<typeof archiveJob>): Promise<string | void> =>
+    spec.run({
+      signal: new AbortController().signal,
+      step: (_n, fn) => fn(),
+      skip: () => undefined,
+      log: () => undefined,
+      progress: () => undefined,
+      detail: () => undefined,
+    });
+
+  it('moves rows older than the limit to a compressed archive; the rest still verifies and keeps chaining', async () => {
+    const { d, s } = seeded();
+    const dir = path.join(d.dir, 'archive');
+    const msg = await run(archiveJob(d.db, s, dir, NOW - 10 * DAY, () => NOW));
+    expect(msg).toMatch(/Moved 1 rows \(#1–#1\)/);
+    expect(
+      s
+        .list({ limit: 50 })
+        .rows.map((r) => r.id)
+        .sort((a, b) => a - b),
+    ).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    const [archive] = listArchives(d.db, dir);
+    expect(archive).toMatchObject({ firstEventId: 1, lastEventId: 1, rows: 1 });
+    expect(archive!.bytes).toBeGreaterThan(0);
+    expect(await searchArchive(dir, archive!.file, 'gpu1 auth_failed')).toHaveLength(1);
+    expect(await searchArchive(dir, archive!.file, 'nothing-like-this')).toHaveLength(0);
+    expect(await s.verify()).toMatchObject({ ok: true, rows: 7 });
+    s.append({
+      ts: NOW,
+      actor: 'a',
+      action: 'settings.update',
+      target: 'settings',
+      params: '{}',
+      result: 'ok',
+      errorCode: null,
+      durationMs: 1,
+    });
+    expect(await s.verify()).toMatchObject({ ok: true, rows: 8 });
+    // The append-only rule is back in force after the move.
+    expect(() => d.sqlite.prepare('DELETE FROM audit_events WHERE id = 2').run()).toThrow(/append-only/);
+  });
+
+  it('archiving everything leaves an anchor the next row chains from', async () => {
+    const { d, s } = seeded();
+    const dir = path.join(d.dir, 'archive');
+    await run(archiveJob(d.db, s, dir, NOW + 1, () => NOW));
+    expect(s.list({ limit: 50 }).rows).toEqual([]);
+    s.append({
+      ts: NOW,
+      actor: 'a',
+      action: 'settings.update',
+      target: 'settings',
+      params: '{}',
+      result: 'ok',
+      errorCode: null,
+      durationMs: 1,
+    });
+    expect(await s.verify()).toMatchObject({ ok: true, rows: 1 });
+    expect(await run(archiveJob(d.db, s, dir, NOW - 100 * DAY, () => NOW))).toBe('Nothing to archive.');
   });
 });

@@ -89,7 +89,13 @@ export class AuditStore {
     this.insertFts = db.$client.prepare(
       'INSERT INTO audit_fts (rowid, action, actor, target, params, error_code) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.lastHash = db.$client.prepare('SELECT hash FROM audit_chain ORDER BY event_id DESC LIMIT 1').pluck();
+    // The chain's head: its last row, or, when every row went to an archive, the archive's anchor.
+    this.lastHash = db.$client
+      .prepare(
+        `SELECT COALESCE((SELECT hash FROM audit_chain ORDER BY event_id DESC LIMIT 1),
+                         (SELECT last_hash FROM audit_anchors ORDER BY last_event_id DESC LIMIT 1))`,
+      )
+      .pluck();
     this.backfill();
   }
 
@@ -105,7 +111,7 @@ export class AuditStore {
   }
 
   private link(e: AuditEvent): void {
-    const prevHash = (this.lastHash.get() as string | undefined) ?? GENESIS;
+    const prevHash = (this.lastHash.get() as string | null) ?? GENESIS;
     this.insertChain.run({ eventId: e.id, prevHash, hash: chainHash(prevHash, e) });
     this.insertFts.run(e.id, e.action, e.actor, e.target, e.params, e.errorCode ?? '');
   }
@@ -233,7 +239,12 @@ export class AuditStore {
     signal?: AbortSignal,
   ): Promise<AuditVerifyReport> {
     const total = this.totalRows();
-    let prev = GENESIS;
+    // Older rows may have moved to an archive: its last hash is where the remaining chain starts.
+    let prev =
+      (this.db.$client
+        .prepare('SELECT last_hash FROM audit_anchors ORDER BY last_event_id DESC LIMIT 1')
+        .pluck()
+        .get() as string | undefined) ?? GENESIS;
     let done = 0;
     let after = -1;
     const bad = (id: number, problem: string): AuditVerifyReport => ({

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { AreaApi } from '../../lib/area';
 import type { JobRunner } from '../jobs/job-runner';
+import type { Db } from '../../db/database';
+import { archiveJob, listArchives, searchArchive } from './audit-archive';
 import { exportJob, verifyJob } from './audit-jobs';
 import type { AuditStore } from './audit-store';
 import type { AuditQuestions } from './questions';
@@ -17,7 +19,10 @@ type AuditCalls =
   | 'audit.saveQuestion'
   | 'audit.removeQuestion'
   | 'audit.verify'
-  | 'audit.export';
+  | 'audit.export'
+  | 'audit.archives'
+  | 'audit.archiveNow'
+  | 'audit.searchArchive';
 
 export interface AuditAreaDeps {
   audit: AuditStore;
@@ -25,9 +30,15 @@ export interface AuditAreaDeps {
   jobs: JobRunner;
   /** Where exports are written (browser mode serves them from there as downloads). */
   exportsDir: string;
+  archiveDir: string;
+  db: Db;
+  retentionDays: () => number;
 }
 
-export function auditApi({ audit, questions, jobs, exportsDir }: AuditAreaDeps): AreaApi<AuditCalls> {
+const DAY = 24 * 60 * 60 * 1000;
+
+export function auditApi(d: AuditAreaDeps): AreaApi<AuditCalls> {
+  const { audit, questions, jobs, exportsDir } = d;
   return {
     handlers: {
       'audit.list': (filter) => audit.list(filter),
@@ -59,6 +70,20 @@ export function auditApi({ audit, questions, jobs, exportsDir }: AuditAreaDeps):
         ctx.auditDetails = { file: path.basename(spec.file) };
         return job;
       },
+      'audit.archives': () => listArchives(d.db, d.archiveDir),
+      'audit.archiveNow': (_i, ctx) => {
+        const days = d.retentionDays();
+        if (days <= 0) {
+          throw new ApiError(
+            'VALIDATION',
+            'Keeping all history is set: choose how many days to keep in Settings first.',
+          );
+        }
+        const job = jobs.start(archiveJob(d.db, audit, d.archiveDir, Date.now() - days * DAY), ctx.actor);
+        ctx.refs = { jobId: job.id };
+        return job;
+      },
+      'audit.searchArchive': ({ file, q }) => searchArchive(d.archiveDir, file, q),
     },
     streams: {},
   };

@@ -11,6 +11,7 @@ const defaults = (): Settings => ({
   terminalFontFamily: "'DejaVu Sans Mono', 'JetBrains Mono', Menlo, Consolas, monospace",
   terminalScrollback: 10_000,
   terminalScreenReader: false,
+  auditRetentionDays: 0,
 });
 
 export class SettingsService {

@@ -19,6 +19,7 @@ export const settingsUpdateInput = z
       .optional(),
     terminalScrollback: z.number().int().min(100).max(200_000).optional(),
     terminalScreenReader: z.boolean().optional(),
+    auditRetentionDays: z.number().int().min(0).max(3650).optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });

@@ -11,4 +11,7 @@ export const AUDIT_CALLS = [
   'audit.removeQuestion',
   'audit.verify',
   'audit.export',
+  'audit.archives',
+  'audit.archiveNow',
+  'audit.searchArchive',
 ] as const satisfies readonly (keyof typeof auditCalls)[];

@@ -1,7 +1,14 @@
 // The audit history: filters, full-text search, saved questions, details with the hash chain,
 // verification of the chain and exports (both as jobs).
 import { z } from 'zod';
-import type { AuditEvent, AuditPage, AuditQuestion, ChainedAuditEvent, JobInfo } from '../domain';
+import type {
+  AuditArchive,
+  AuditEvent,
+  AuditPage,
+  AuditQuestion,
+  ChainedAuditEvent,
+  JobInfo,
+} from '../domain';
 import { call, empty, label, out } from './define';
 
 const actionName = z
@@ -90,6 +97,29 @@ export const auditCalls = {
     output: out<JobInfo>(),
     mutating: true,
     target: () => 'audit history',
+  }),
+  /** Archives made by the retention setting, newest first. */
+  'audit.archives': call({ input: empty, output: out<AuditArchive[]>(), mutating: false }),
+  /** Moves rows older than the retention setting to an archive now (a job). */
+  'audit.archiveNow': call({
+    input: empty,
+    output: out<JobInfo>(),
+    mutating: true,
+    target: () => 'audit history',
+  }),
+  /** Rows of an archive containing every word. */
+  'audit.searchArchive': call({
+    input: z
+      .object({
+        file: z
+          .string()
+          .regex(/^audit-\d+-\d+-[\w-]+\.jsonl\.gz$/, 'must be an archive file name')
+          .max(200),
+        q: z.string().trim().max(200).default(''),
+      })
+      .strict(),
+    output: out<ChainedAuditEvent[]>(),
+    mutating: false,
   }),
   /** Writes the rows matching a filter, with their hashes, to a file (a job, with progress). */
   'audit.export': call({
