@@ -3,11 +3,14 @@ import { lazy, Suspense, useEffect } from 'react';
 import { api, useConnection } from './api';
 import { Sidebar } from './components/Sidebar';
 import { TabBar } from './components/TabBar';
+import { Toasts } from './components/Toasts';
 import { ActivityPage } from './pages/ActivityPage';
+import { JobsPage } from './pages/JobsPage';
 import { LocalMachinePage } from './pages/LocalMachinePage';
 import { HostPage } from './pages/HostPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { useHostStatesStream } from './state/host-states';
+import { useJobsStream } from './state/jobs';
 import { useUi, type Tab } from './state/ui-store';
 
 // xterm.js and its addons load with the first terminal, not at start-up.
@@ -19,6 +22,8 @@ function Page({ tab }: { tab: Tab }): React.JSX.Element | null {
       return <LocalMachinePage />;
     case 'activity':
       return <ActivityPage />;
+    case 'jobs':
+      return <JobsPage />;
     case 'settings':
       return <SettingsPage />;
     case 'host':
@@ -35,6 +40,7 @@ export function App(): React.JSX.Element {
   const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
   const syncHosts = useUi((s) => s.syncHosts);
   useHostStatesStream();
+  useJobsStream();
   useEffect(() => {
     document.documentElement.dataset['theme'] = settings.data?.theme ?? 'dark';
   }, [settings.data?.theme]);
@@ -69,6 +75,7 @@ export function App(): React.JSX.Element {
           </Suspense>
         </div>
       </main>
+      <Toasts />
     </div>
   );
 }

@@ -173,11 +173,12 @@ export class JobRunner {
   }
 
   /** The log so far: what is stored, then what is still being written. */
-  log(id: string): JobLogLine[] {
+  /** Stored lines after `afterSeq`, at most `limit` (page with the last seq you got). */
+  log(id: string, afterSeq = -1, limit = 10_000): JobLogLine[] {
     this.get(id);
     const l = this.live.get(id);
     if (l) this.flushLogs();
-    return this.store.log(id);
+    return this.store.log(id, afterSeq, limit);
   }
 
   /** Stops what runs (it ends cancelled) and waits a moment; anything still running is interrupted. */

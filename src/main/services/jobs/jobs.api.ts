@@ -48,12 +48,19 @@ function logSource(runner: JobRunner, id: string): StreamSource<JobLogEvent> {
     if (j.id === id && !paused) emit({ t: 'job', job: j });
   };
   const catchUp = (): void => {
-    // Lines written while we were behind come back from the store, in order.
-    for (const l of runner.log(id)) {
-      if (l.seq <= sent) continue;
-      if (paused) return;
-      sent = l.seq;
-      emit({ t: 'line', ...l });
+    // Lines written while we were behind come back from the store, in order, a page at a time;
+    // if the client falls behind again meanwhile, the rest waits for the next resume.
+    for (;;) {
+      const page = runner.log(id, sent, 2000);
+      if (!page.length) break;
+      for (const l of page) {
+        if (paused) {
+          missed = true;
+          return;
+        }
+        sent = l.seq;
+        emit({ t: 'line', ...l });
+      }
     }
     missed = false;
   };

@@ -4,16 +4,19 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Host } from '../../../shared/api/domain';
 import { api } from '../api';
+import { activeCount } from '../lib/jobs';
 import { STATE_LABEL, useHostStates } from '../state/host-states';
-import { useUi } from '../state/ui-store';
+import { useJobs } from '../state/jobs';
+import { useUi, type PageKind } from '../state/ui-store';
 import { HostDialog } from './HostDialog';
 import { ImportDialog } from './ImportDialog';
 
 function NavItem(props: {
-  kind: 'local' | 'activity' | 'settings';
+  kind: PageKind;
   label: string;
   icon: string;
   sub?: string;
+  badge?: React.ReactNode;
 }): React.JSX.Element {
   const active = useUi((s) => s.activeId === props.kind);
   const open = useUi((s) => s.open);
@@ -27,8 +30,24 @@ function NavItem(props: {
         {props.icon}
       </span>
       <span className="nav-label">{props.label}</span>
+      {props.badge}
       {props.sub && <span className="nav-sub">{props.sub}</span>}
     </button>
+  );
+}
+
+/** How many jobs run or wait, beside "Jobs": work in progress stays visible from any tab. */
+function JobsBadge(): React.JSX.Element | null {
+  const n = useJobs((s) => activeCount(s.byId));
+  if (n === 0) return null;
+  return (
+    <span
+      className="nav-badge"
+      data-testid="jobs-running-count"
+      title={`${n} job${n === 1 ? '' : 's'} running or queued`}
+    >
+      {n}
+    </span>
   );
 }
 
@@ -102,6 +121,7 @@ export function Sidebar(): React.JSX.Element {
       </div>
       <div className="spacer" />
       <NavItem kind="activity" icon="≡" label="Activity" />
+      <NavItem kind="jobs" icon="▶" label="Jobs" badge={<JobsBadge />} />
       <NavItem kind="settings" icon="⚙" label="Settings" />
       {dialog === 'add' && <HostDialog host={null} onClose={() => setDialog(null)} />}
       {dialog === 'import' && <ImportDialog onClose={() => setDialog(null)} />}

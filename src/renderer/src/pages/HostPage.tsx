@@ -5,6 +5,7 @@ import { useState } from 'react';
 import type { Host, HostState, HostTestReport } from '../../../shared/api/domain';
 import { api, ApiError } from '../api';
 import { HostDialog } from '../components/HostDialog';
+import { RunCommandDialog } from '../components/RunCommandDialog';
 import { errorText, nextStep } from '../lib/errors';
 import { formatBytes, formatIn, formatTimestamp } from '../lib/format';
 import { useNow } from '../hooks/useNow';
@@ -59,6 +60,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
     queryFn: () => api.hosts.trustedKey({ id: hostId }),
   });
   const [editing, setEditing] = useState(false);
+  const [running, setRunning] = useState(false);
   const [secret, setSecret] = useState('');
   const [remember, setRemember] = useState(false);
   const [confirmChange, setConfirmChange] = useState(false);
@@ -222,6 +224,14 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
             }}
           >
             Terminal
+          </button>
+          <button
+            className="btn"
+            data-testid="run-command"
+            title="Run a shell command here (and on other hosts) as a job with a live log; connects as needed"
+            onClick={() => setRunning(true)}
+          >
+            Run command…
           </button>
           <button
             className="btn"
@@ -437,6 +447,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
         </section>
       )}
       {editing && <HostDialog host={host} onClose={() => setEditing(false)} />}
+      {running && <RunCommandDialog hostId={host.id} onClose={() => setRunning(false)} />}
     </div>
   );
 }

@@ -67,8 +67,8 @@ export function SettingsPage(): React.JSX.Element {
               {i.unreadableSecrets > 0 && (
                 <span className="err">
                   {' '}
-                  · {i.unreadableSecrets} cannot be decrypted here (key lost or another keychain): Labdeck asks for
-                  them again when their hosts connect
+                  · {i.unreadableSecrets} cannot be decrypted here (key lost or another keychain): Labdeck
+                  asks for them again when their hosts connect
                 </span>
               )}
             </dd>
@@ -185,7 +185,12 @@ function TerminalSettings(props: { s: Settings }): React.JSX.Element {
           <label className="label" htmlFor="term-font-family">
             Font family
           </label>
-          <input id="term-font-family" style={{ width: 420 }} value={family} onChange={(e) => setFamily(e.target.value)} />
+          <input
+            id="term-font-family"
+            style={{ width: 420 }}
+            value={family}
+            onChange={(e) => setFamily(e.target.value)}
+          />
         </div>
         {err('terminalFontFamily') && <div className="field-error">{err('terminalFontFamily')}</div>}
         <div className="form-row">
@@ -200,7 +205,12 @@ function TerminalSettings(props: { s: Settings }): React.JSX.Element {
             onChange={(e) => setScrollback(e.target.value)}
             inputMode="numeric"
           />
-          <button className="btn primary" type="submit" data-testid="save-terminal" disabled={update.isPending}>
+          <button
+            className="btn primary"
+            type="submit"
+            data-testid="save-terminal"
+            disabled={update.isPending}
+          >
             {update.isPending ? 'Saving…' : 'Save'}
           </button>
           {saved && <span className="saved">Saved.</span>}

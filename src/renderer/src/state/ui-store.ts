@@ -1,7 +1,9 @@
 // Which tabs are open and which is showing. Tabs are views, not data: data lives in react-query.
 import { create } from 'zustand';
 
-export type TabKind = 'local' | 'activity' | 'settings' | 'host' | 'terminal';
+export type TabKind = 'local' | 'activity' | 'jobs' | 'settings' | 'host' | 'terminal';
+/** The views there is one of, opened from the sidebar. */
+export type PageKind = 'local' | 'activity' | 'jobs' | 'settings';
 
 export interface Tab {
   id: string;
@@ -18,9 +20,10 @@ export interface Tab {
 let seq = 0;
 const newId = (prefix: string): string => `${prefix}:${Date.now().toString(36)}${(seq++).toString(36)}`;
 
-const TITLES: Record<'local' | 'activity' | 'settings', string> = {
+const TITLES: Record<PageKind, string> = {
   local: 'This computer',
   activity: 'Activity',
+  jobs: 'Jobs',
   settings: 'Settings',
 };
 
@@ -41,7 +44,7 @@ interface UiState {
   paneStatus: Record<string, PaneStatus>;
   setPaneStatus: (pane: string, status: PaneStatus | null) => void;
   activeId: string | null;
-  open: (kind: 'local' | 'activity' | 'settings') => void;
+  open: (kind: PageKind) => void;
   openHost: (hostId: number, title: string) => void;
   openTerminal: (hostId: number, hostName: string, asUser?: string) => void;
   rename: (id: string, title: string) => void;
