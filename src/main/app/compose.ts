@@ -181,6 +181,7 @@ export function createApp(options: AppOptions): AppServices {
         metrics.stop();
         terminals.closeAll();
         pool.close();
+        audit.close();
         database.close();
       })()),
   };

@@ -1,4 +1,5 @@
 // SQLite schema (drizzle). Migrations in /drizzle are generated from this file by drizzle-kit.
+import { sql } from 'drizzle-orm';
 import {
   index,
   integer,
@@ -27,6 +28,16 @@ export const auditEvents = sqliteTable(
     jobId: text('job_id'),
     /** A terminal session's id: its open and close rows share it. */
     sessionId: text('session_id'),
+    // Derived, never written: what the built-in questions ask, indexed so each is an index walk.
+    /** "hosts" for "hosts.add". */
+    area: text('area').generatedAlwaysAs(sql`substr(action, 1, instr(action, '.') - 1)`, { mode: 'virtual' }),
+    /** The params say a secret was given (redaction left its marker). */
+    hasSecret: integer('has_secret').generatedAlwaysAs(sql`params LIKE '%"[redacted]"%'`, { mode: 'virtual' }),
+    /** The user a shell was opened as ("gpu1 as root" → "root"). */
+    runAs: text('run_as').generatedAlwaysAs(
+      sql`CASE WHEN action = 'terminals.open' AND instr(target, ' as ') > 0 THEN substr(target, instr(target, ' as ') + 4) END`,
+      { mode: 'virtual' },
+    ),
   },
   // Every filter combination the Activity page offers has an index ending in ts (and, implicitly,
   // the rowid), so "newest first, 100 at a time" is an index walk that stops after 100 rows.
@@ -39,6 +50,9 @@ export const auditEvents = sqliteTable(
     index('audit_job_ts_idx').on(t.jobId, t.ts),
     index('audit_session_ts_idx').on(t.sessionId, t.ts),
     index('audit_actor_ts_idx').on(t.actor, t.ts),
+    index('audit_area_ts_idx').on(t.area, t.ts),
+    index('audit_secret_ts_idx').on(t.hasSecret, t.ts),
+    index('audit_run_as_ts_idx').on(t.runAs, t.ts),
   ],
 );
 

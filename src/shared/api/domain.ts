@@ -34,7 +34,7 @@ export interface AuditQuestion {
   name: string;
   builtin: boolean;
   filter: AuditFilterInput;
-  /** How many rows answer it now. */
+  /** How many rows answer it now, counted up to 10,001 (show "10,000+" beyond 10,000). */
   count: number;
 }
 
@@ -50,6 +50,8 @@ export interface AuditFilterInput {
   sessionId?: string;
   /** A shell as another user: "as root" matches terminal rows whose target ends so. */
   targetSuffix?: string;
+  /** Shells opened as this user. */
+  runAs?: string;
   /** Rows whose redacted params say a secret was given. */
   secrets?: boolean;
   /** Full-text words (all must appear, as prefixes). */

@@ -137,6 +137,51 @@ describe('audit filters, search and questions', () => {
     }
   });
 
+  it('search entries a crash lost (written in batches) are rebuilt at the next start', () => {
+    const d = tempDb();
+    dbs.push(d);
+    const first = new AuditStore(d.db, () => NOW);
+    // Written, but its search entry still pending when the process dies (no flush, no close).
+    first.append({
+      ts: NOW,
+      actor: 'a',
+      action: 'hosts.add',
+      target: 'late-box',
+      params: '{}',
+      result: 'ok',
+      errorCode: null,
+      durationMs: 1,
+    });
+    expect(d.sqlite.prepare('SELECT COUNT(*) FROM audit_fts').pluck().get()).toBe(0);
+    const next = new AuditStore(d.db, () => NOW);
+    expect(next.list({ q: 'late-box', limit: 5 }).rows.map((r) => r.target)).toEqual(['late-box']);
+    first.close();
+    next.close();
+  });
+
+  it('counts stop at 10,001 (a question says 10,000+), exports count everything', () => {
+    const d = tempDb();
+    dbs.push(d);
+    const s = new AuditStore(d.db, () => NOW);
+    d.sqlite.transaction(() => {
+      for (let i = 0; i < 10_050; i++) {
+        s.append({
+          ts: NOW - i,
+          actor: 'a',
+          action: 'settings.update',
+          target: 's',
+          params: '{}',
+          result: 'ok',
+          errorCode: null,
+          durationMs: 1,
+        });
+      }
+    })();
+    expect(s.count({})).toBe(10_001);
+    expect(s.count({}, Infinity)).toBe(10_050);
+    s.close();
+  });
+
   it('saved questions keep a filter under a name; built-in names are taken', () => {
     const { d, s } = seeded();
     const q = new AuditQuestions(d.db, s, () => NOW);

@@ -73,7 +73,7 @@ export function exportJob(
     run: async (ctx) => {
       // Fixed now, so rows written during the export do not make it run for ever.
       const upTo = { ...filter, to: Math.min(filter.to ?? Infinity, now()) };
-      const total = audit.count(upTo);
+      const total = audit.count(upTo, Infinity);
       let rows = 0;
       await ctx.step('Write the file', async () => {
         await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });

@@ -50,106 +50,126 @@ const COLUMNS = {
   sessionId: auditEvents.sessionId,
 };
 
+/** What a count says at most: a question's count is "10,000+" beyond this. */
+export const COUNT_CAP = 10_000;
+
 export class AuditStore {
   // Prepared once: the dispatcher appends on every mutating call.
   private readonly insertEvent;
   private readonly insertChain;
   private readonly insertFts;
   private readonly lastHash;
+  /** Search entries not yet written: they go in small batches, off the one writer's hot path. */
+  private pendingFts: AuditEvent[] = [];
+  private readonly ftsTimer: NodeJS.Timeout;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
-    this.insertEvent = db
-      .insert(auditEvents)
-      .values({
-        ts: sql.placeholder('ts'),
-        actor: sql.placeholder('actor'),
-        action: sql.placeholder('action'),
-        target: sql.placeholder('target'),
-        params: sql.placeholder('params'),
-        result: sql.placeholder('result'),
-        errorCode: sql.placeholder('errorCode'),
-        durationMs: sql.placeholder('durationMs'),
-        hostId: sql.placeholder('hostId'),
-        jobId: sql.placeholder('jobId'),
-        sessionId: sql.placeholder('sessionId'),
-      })
-      .returning({ id: auditEvents.id })
-      .prepare();
-    this.insertChain = db
-      .insert(auditChain)
-      .values({
-        eventId: sql.placeholder('eventId'),
-        prevHash: sql.placeholder('prevHash'),
-        hash: sql.placeholder('hash'),
-      })
-      .prepare();
-    this.insertFts = db.$client.prepare(
+    const c = db.$client;
+    this.insertEvent = c.prepare(
+      `INSERT INTO audit_events (ts, actor, action, target, params, result, error_code, duration_ms, host_id, job_id, session_id)
+       VALUES (@ts, @actor, @action, @target, @params, @result, @errorCode, @durationMs, @hostId, @jobId, @sessionId)`,
+    );
+    this.insertChain = c.prepare('INSERT INTO audit_chain (event_id, prev_hash, hash) VALUES (?, ?, ?)');
+    this.insertFts = c.prepare(
       'INSERT INTO audit_fts (rowid, action, actor, target, params, error_code) VALUES (?, ?, ?, ?, ?, ?)',
     );
     // The chain's head: its last row, or, when every row went to an archive, the archive's anchor.
-    this.lastHash = db.$client
+    this.lastHash = c
       .prepare(
         `SELECT COALESCE((SELECT hash FROM audit_chain ORDER BY event_id DESC LIMIT 1),
                          (SELECT last_hash FROM audit_anchors ORDER BY last_event_id DESC LIMIT 1))`,
       )
       .pluck();
     this.backfill();
+    this.ftsTimer = setInterval(() => this.flush(), 200);
+    this.ftsTimer.unref();
   }
 
-  /** Appends one row with its chain entry and search entry; all or nothing. */
+  /**
+   * Appends one row with its chain entry, in one transaction (the chain is never behind). Its
+   * search entry follows within 200 ms; a crash before that is repaired at the next start.
+   */
   append(event: NewAuditEvent): number {
-    return this.db.transaction(() => {
-      const e = { hostId: null, jobId: null, sessionId: null, ...event };
-      const row = this.insertEvent.get(e);
-      if (!row) throw new Error('audit insert returned no row');
-      this.link({ ...e, id: row.id });
-      return row.id;
-    });
+    const e = { hostId: null, jobId: null, sessionId: null, ...event };
+    const id = this.db.$client.transaction(() => {
+      const r = this.insertEvent.run(e);
+      const rowId = Number(r.lastInsertRowid);
+      const prevHash = (this.lastHash.get() as string | null) ?? GENESIS;
+      this.insertChain.run(rowId, prevHash, chainHash(prevHash, { ...e, id: rowId }));
+      return rowId;
+    })();
+    this.pendingFts.push({ ...e, id });
+    return id;
   }
 
-  private link(e: AuditEvent): void {
-    const prevHash = (this.lastHash.get() as string | null) ?? GENESIS;
-    this.insertChain.run({ eventId: e.id, prevHash, hash: chainHash(prevHash, e) });
-    this.insertFts.run(e.id, e.action, e.actor, e.target, e.params, e.errorCode ?? '');
+  /** Writes the search entries still pending (also before any search, so it sees every row). */
+  flush(): void {
+    if (!this.pendingFts.length || !this.db.$client.open) return;
+    const batch = this.pendingFts;
+    this.pendingFts = [];
+    this.db.$client.transaction(() => {
+      for (const e of batch)
+        this.insertFts.run(e.id, e.action, e.actor, e.target, e.params, e.errorCode ?? '');
+    })();
   }
 
-  /** Rows written before the chain existed get their entries, in order (once, at start). */
+  close(): void {
+    clearInterval(this.ftsTimer);
+    this.flush();
+  }
+
+  /** At start: chain entries for rows written before the chain existed, search entries a crash lost. */
   private backfill(): void {
-    const missing = this.db
+    const c = this.db.$client;
+    const unchained = this.db
       .select(COLUMNS)
       .from(auditEvents)
       .leftJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
       .where(sql`${auditChain.eventId} IS NULL`)
       .orderBy(auditEvents.id)
       .all() as AuditEvent[];
-    if (!missing.length) return;
-    this.db.transaction(() => {
-      for (const e of missing) this.link(e);
-    });
+    if (unchained.length) {
+      c.transaction(() => {
+        for (const e of unchained) {
+          const prevHash = (this.lastHash.get() as string | null) ?? GENESIS;
+          this.insertChain.run(e.id, prevHash, chainHash(prevHash, e));
+        }
+      })();
+    }
+    const indexed = (c.prepare('SELECT MAX(rowid) FROM audit_fts').pluck().get() as number | null) ?? 0;
+    this.pendingFts = this.db
+      .select(COLUMNS)
+      .from(auditEvents)
+      .where(sql`${auditEvents.id} > ${indexed}`)
+      .orderBy(auditEvents.id)
+      .all();
+    this.flush();
   }
 
   private where(f: AuditFilterInput & { before?: AuditCursor | undefined }): SQL | undefined {
     const w: SQL[] = [];
     if (f.action) w.push(eq(auditEvents.action, f.action));
-    // An area's actions share a prefix: a range on the action index, not a LIKE scan.
-    if (f.area) w.push(gte(auditEvents.action, `${f.area}.`), lt(auditEvents.action, `${f.area}/`));
+    if (f.area) w.push(eq(auditEvents.area, f.area));
     if (f.result) w.push(eq(auditEvents.result, f.result));
     if (f.actor) w.push(eq(auditEvents.actor, f.actor));
     if (f.hostId !== undefined) w.push(eq(auditEvents.hostId, f.hostId));
     if (f.jobId) w.push(eq(auditEvents.jobId, f.jobId));
     if (f.sessionId) w.push(eq(auditEvents.sessionId, f.sessionId));
+    if (f.runAs) w.push(eq(auditEvents.runAs, f.runAs));
+    if (f.secrets) w.push(eq(auditEvents.hasSecret, 1));
     if (f.targetSuffix)
       w.push(sql`${auditEvents.target} LIKE ${`%${f.targetSuffix.replace(/[%_\\]/g, '\\$&')}`} ESCAPE '\\'`);
     const from = f.sinceMs !== undefined ? this.now() - f.sinceMs : f.from;
     if (from !== undefined) w.push(gte(auditEvents.ts, from));
     if (f.to !== undefined) w.push(lte(auditEvents.ts, f.to));
-    const match = [f.q ? ftsQuery(f.q) : null, f.secrets ? 'params:"redacted"' : null]
-      .filter(Boolean)
-      .join(' ');
-    if (match) w.push(sql`${auditEvents.id} IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ${match})`);
+    const match = f.q ? ftsQuery(f.q) : null;
+    if (match) {
+      this.flush();
+      w.push(sql`${auditEvents.id} IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ${match})`);
+    }
     if (f.before) {
       const { ts, id } = f.before;
       w.push(lte(auditEvents.ts, ts));
@@ -173,8 +193,18 @@ export class AuditStore {
     return { rows: page, next: more && last ? { ts: last.ts, id: last.id } : null };
   }
 
-  count(filter: AuditFilterInput): number {
-    return this.db.select({ n: count() }).from(auditEvents).where(this.where(filter)).get()?.n ?? 0;
+  /** How many rows match, counting at most COUNT_CAP + 1 (a question says "10,000+" beyond). */
+  count(filter: AuditFilterInput, cap = COUNT_CAP): number {
+    if (!Number.isFinite(cap)) {
+      return this.db.select({ n: count() }).from(auditEvents).where(this.where(filter)).get()?.n ?? 0;
+    }
+    const some = this.db
+      .select({ one: sql`1` })
+      .from(auditEvents)
+      .where(this.where(filter))
+      .limit(cap + 1)
+      .as('some');
+    return this.db.select({ n: count() }).from(some).get()?.n ?? 0;
   }
 
   /** One row with its chain entry. */

@@ -13,7 +13,7 @@ const DAY = 24 * 60 * 60 * 1000;
 export const BUILTIN: { key: string; name: string; filter: AuditFilterInput; perHost?: boolean }[] = [
   { key: 'failures-7d', name: 'Failures in the last 7 days', filter: { result: 'error', sinceMs: 7 * DAY } },
   { key: 'host-changes', name: 'Changes to this host', filter: {}, perHost: true },
-  { key: 'root-shells', name: 'Root shells', filter: { action: 'terminals.open', targetSuffix: ' as root' } },
+  { key: 'root-shells', name: 'Root shells', filter: { runAs: 'root' } },
   { key: 'jobs', name: 'Jobs and their outcomes', filter: { area: 'jobs' } },
   { key: 'secrets', name: 'Secrets touched', filter: { secrets: true } },
   { key: 'connections-lost', name: 'Connections lost', filter: { action: 'hosts.connectionLost' } },

@@ -31,6 +31,10 @@ export const auditFilterSchema = z
     jobId: z.string().uuid().optional(),
     sessionId: z.string().uuid().optional(),
     targetSuffix: z.string().min(1).max(64).optional(),
+    runAs: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a Linux user name')
+      .optional(),
     secrets: z.boolean().optional(),
     q: z.string().trim().max(200).optional(),
     from: z.number().int().nonnegative().optional(),
