@@ -210,6 +210,27 @@ describe('hash chain', () => {
     expect(progress.at(-1)).toBe(8);
   });
 
+  it('keeps one chain when two writers share the file (the cached head is re-read when it moved)', async () => {
+    const d = tempDb();
+    dbs.push(d);
+    const a = new AuditStore(d.db, () => NOW);
+    const b = new AuditStore(d.db, () => NOW);
+    const row = {
+      ts: NOW,
+      actor: 'a',
+      action: 'settings.update',
+      target: 's',
+      params: '{}',
+      result: 'ok' as const,
+      errorCode: null,
+      durationMs: 1,
+    };
+    for (let i = 0; i < 10; i++) (i % 3 ? a : b).append(row);
+    expect(await a.verify()).toMatchObject({ ok: true, rows: 10 });
+    a.close();
+    b.close();
+  });
+
   it('names exactly the row edited outside the app with the sqlite3 CLI (triggers dropped)', async () => {
     const { d, s } = seeded();
     // Another process, as someone covering their tracks would do it.

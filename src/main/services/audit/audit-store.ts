@@ -59,6 +59,8 @@ export class AuditStore {
   private readonly insertChain;
   private readonly insertFts;
   private readonly lastHash;
+  /** The chain's head as last written here: read from the file again when another writer moved it. */
+  private head: { id: number; hash: string } | null = null;
   /** Search entries not yet written: they go in small batches, off the one writer's hot path. */
   private pendingFts: AuditEvent[] = [];
   private readonly ftsTimer: NodeJS.Timeout;
@@ -97,12 +99,18 @@ export class AuditStore {
     const id = this.db.$client.transaction(() => {
       const r = this.insertEvent.run(e);
       const rowId = Number(r.lastInsertRowid);
-      const prevHash = (this.lastHash.get() as string | null) ?? GENESIS;
-      this.insertChain.run(rowId, prevHash, chainHash(prevHash, { ...e, id: rowId }));
-      return rowId;
+      // Ids come one after the other (AUTOINCREMENT): any other id means another writer appended.
+      const prevHash =
+        this.head && this.head.id === rowId - 1
+          ? this.head.hash
+          : ((this.lastHash.get() as string | null) ?? GENESIS);
+      const hash = chainHash(prevHash, { ...e, id: rowId });
+      this.insertChain.run(rowId, prevHash, hash);
+      return { rowId, hash };
     })();
-    this.pendingFts.push({ ...e, id });
-    return id;
+    this.head = { id: id.rowId, hash: id.hash };
+    this.pendingFts.push({ ...e, id: id.rowId });
+    return id.rowId;
   }
 
   /** Writes the search entries still pending (also before any search, so it sees every row). */
