@@ -54,15 +54,16 @@ test('an audited settings change appears on the Activity page, and a rejected on
   expect(cell!.width).toBeGreaterThan(100);
   expect(Math.abs(cell!.x - header!.x)).toBeLessThan(2);
   await rows.nth(1).click();
-  await expect(app.locator('tr.detail')).toContainText(name);
+  await expect(app.getByTestId('audit-details')).toContainText(name);
   await screenshot(app, 'activity');
+  await app.getByTestId('details-close').click();
 
   await app.getByTestId('filter-result').selectOption('error');
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText('VALIDATION');
   await app.getByTestId('filter-result').selectOption('ok');
   await expect(rows.first()).toContainText('ok');
-  await app.getByTestId('filter-range').selectOption('15m');
+  await app.getByTestId('filter-time').selectOption('1h');
   await expect(rows.first()).toContainText('settings.update');
   await screenshot(app, 'activity-filtered');
 });

@@ -66,6 +66,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
   const [confirmChange, setConfirmChange] = useState(false);
   const [asUser, setAsUser] = useState('');
   const openTerminal = useUi((s) => s.openTerminal);
+  const openActivity = useUi((s) => s.openActivity);
   const now = useNow();
   const touched = (): void => {
     void qc.invalidateQueries({ queryKey: ['audit'] });
@@ -240,6 +241,14 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
             onClick={() => test.mutate()}
           >
             {test.isPending ? 'Testing…' : 'Test connection'}
+          </button>
+          <button
+            className="btn"
+            data-testid="host-history"
+            title="What the history recorded about this host"
+            onClick={() => openActivity({ hostId: host.id })}
+          >
+            History
           </button>
           <button className="btn" data-testid="edit-host" onClick={() => setEditing(true)}>
             Edit

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { memo, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { JobInfo, JobLogLine, JobStep } from '../../../shared/api/domain';
 import { api } from '../api';
+import { Progress } from '../components/JobProgress';
 import { RunCommandDialog } from '../components/RunCommandDialog';
 import { useNow } from '../hooks/useNow';
 import { errorText, nextStep } from '../lib/errors';
@@ -11,6 +12,7 @@ import { formatAgo, formatBytes, formatDuration, formatTimestamp } from '../lib/
 import { isActive, jobDuration, newestFirst } from '../lib/jobs';
 import { appendLog, chunkLines, EMPTY_LOG, LOG_KEEP, type LogBuffer } from '../lib/log-buffer';
 import { afterPaint, selectJob, useJobs } from '../state/jobs';
+import { useUi } from '../state/ui-store';
 
 /** "14:03:12" today, the full date and time otherwise. */
 function clock(ts: number): string {
@@ -22,28 +24,6 @@ function StatePill({ state, testId }: { state: JobInfo['state']; testId?: string
   return (
     <span className={`pill job-st ${state}`} data-testid={testId}>
       {state}
-    </span>
-  );
-}
-
-function Progress(props: {
-  value: number;
-  state: JobInfo['state'];
-  testId?: string;
-  mini?: boolean;
-}): React.JSX.Element {
-  const pct = Math.round(Math.max(0, Math.min(1, props.value)) * 100);
-  const unknown = props.state === 'running' && pct === 0;
-  return (
-    <span
-      className={`job-bar ${props.state} ${props.mini ? 'mini' : ''} ${unknown ? 'indeterminate' : ''}`}
-      role="progressbar"
-      aria-valuemin={0}
-      aria-valuemax={100}
-      aria-valuenow={unknown ? undefined : pct}
-      data-testid={props.testId}
-    >
-      <i style={{ width: `${pct}%` }} />
     </span>
   );
 }
@@ -273,6 +253,7 @@ function JobLog(props: { id: string; job: JobInfo | null; onJob: (j: JobInfo) =>
 
 function JobDetail({ id }: { id: string }): React.JSX.Element {
   const qc = useQueryClient();
+  const openActivity = useUi((s) => s.openActivity);
   const stored = useJobs((s) => s.byId[id]);
   // A job the store no longer holds (it keeps the recent ones) is still shown from its log stream.
   const [fromLog, setFromLog] = useState<JobInfo | null>(null);
@@ -331,6 +312,14 @@ function JobDetail({ id }: { id: string }): React.JSX.Element {
         <span className="mono small" title="Job id">
           {job.id.slice(0, 8)}
         </span>
+        <button
+          className="link-btn"
+          data-testid="job-history"
+          title="What the history recorded about this job"
+          onClick={() => openActivity({ jobId: job.id })}
+        >
+          History
+        </button>
       </div>
       {job.message && (
         <div className={`job-message ${job.state}`} data-testid="job-message">

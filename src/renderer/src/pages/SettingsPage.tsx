@@ -1,11 +1,15 @@
-// Settings: where Labdeck keeps its data, and how it looks.
+// Settings: where Labdeck keeps its data, how it looks, and how long it keeps its history.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import type { Settings, Theme } from '../../../shared/api/domain';
+import { useEffect, useState } from 'react';
+import type { AuditArchive, ChainedAuditEvent, Settings, Theme } from '../../../shared/api/domain';
 import { api, ApiError } from '../api';
-import { fieldError as fieldProblem } from '../lib/errors';
-import { formatBytes } from '../lib/format';
+import { ResultPill } from '../components/AuditDetails';
+import { follow, JobLine, useAuditJobs } from '../components/JobProgress';
+import { errorText, fieldError as fieldProblem } from '../lib/errors';
+import { formatBytes, formatTimestamp } from '../lib/format';
+import { isFinal } from '../lib/jobs';
 import { useNow } from '../hooks/useNow';
+import { useJobs } from '../state/jobs';
 
 /** Shows a short confirmation for a few seconds after a save. */
 function useSavedFlash(): [boolean, () => void] {
@@ -143,6 +147,7 @@ export function SettingsPage(): React.JSX.Element {
         )}
       </section>
       {settings.data && <TerminalSettings s={settings.data} />}
+      {settings.data && <HistorySettings s={settings.data} />}
     </div>
   );
 }
@@ -229,6 +234,242 @@ function TerminalSettings(props: { s: Settings }): React.JSX.Element {
           Screen reader support (terminal text is also exposed to assistive technology)
         </label>
       </form>
+    </section>
+  );
+}
+
+/** The rows of one archive containing the words typed (the server reads the file through). */
+function ArchiveRow({ a }: { a: AuditArchive }): React.JSX.Element {
+  const [q, setQ] = useState('');
+  const search = useMutation({
+    mutationFn: (words: string) => api.audit.searchArchive({ file: a.file, q: words }),
+  });
+  const found: ChainedAuditEvent[] | undefined = search.data;
+  return (
+    <>
+      <tr data-testid="archive-row" data-file={a.file}>
+        <td className="mono" title={a.file}>
+          {a.file}
+        </td>
+        <td className="num">{a.rows.toLocaleString('en')}</td>
+        <td className="mono">
+          #{a.firstEventId}–#{a.lastEventId}
+        </td>
+        <td className="mono" title={`archived ${formatTimestamp(a.createdAt)}`}>
+          {formatTimestamp(a.oldestTs).slice(0, 10)} – {formatTimestamp(a.newestTs).slice(0, 10)}
+        </td>
+        <td className="num">{formatBytes(a.bytes)}</td>
+        <td>
+          <form
+            className="archive-search"
+            onSubmit={(e) => {
+              e.preventDefault();
+              search.mutate(q.trim());
+            }}
+          >
+            <input
+              type="search"
+              data-testid="archive-search"
+              placeholder="Words in this archive"
+              aria-label={`Search ${a.file}`}
+              value={q}
+              maxLength={200}
+              onChange={(e) => setQ(e.target.value)}
+            />
+            <button className="btn small" type="submit" disabled={search.isPending}>
+              {search.isPending ? 'Reading…' : 'Search'}
+            </button>
+          </form>
+        </td>
+      </tr>
+      {(found || search.error) && (
+        <tr className="detail">
+          <td colSpan={6} data-testid="archive-results">
+            {search.error ? (
+              <span className="err">Could not read the archive: {errorText(search.error)}</span>
+            ) : found && found.length === 0 ? (
+              <span className="dim">No row of this archive has all these words.</span>
+            ) : (
+              <>
+                <div className="dim small">
+                  {found!.length.toLocaleString('en')} matching row{found!.length === 1 ? '' : 's'}
+                  {found!.length >= 500 ? ' (the last 500 shown)' : ''}
+                </div>
+                <table className="grid compact archive-hits">
+                  <tbody>
+                    {found!.map((r) => (
+                      <tr key={r.id} data-testid="archive-hit">
+                        <td className="mono col-time">{formatTimestamp(r.ts)}</td>
+                        <td className="mono col-action">{r.action}</td>
+                        <td className="col-target" title={r.target}>
+                          {r.target}
+                        </td>
+                        <td className="col-result">
+                          <ResultPill e={r} />
+                        </td>
+                        <td className="dim col-who" title={r.actor}>
+                          {r.actor}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function HistorySettings(props: { s: Settings }): React.JSX.Element {
+  const qc = useQueryClient();
+  const [days, setDays] = useState(String(props.s.auditRetentionDays));
+  const { m: update, saved } = useSave();
+  const err = fieldProblem(update.error, 'auditRetentionDays');
+  const verifyId = useAuditJobs((s) => s.verify);
+  const archiveId = useAuditJobs((s) => s.archive);
+  const touched = (): void => void qc.invalidateQueries({ queryKey: ['audit'] });
+  const verify = useMutation({
+    mutationFn: () => api.audit.verify(),
+    onSuccess: (job) => follow('verify', job),
+    onSettled: touched,
+  });
+  const archive = useMutation({
+    mutationFn: () => api.audit.archiveNow(),
+    onSuccess: (job) => follow('archive', job),
+    onSettled: touched,
+  });
+  const archives = useQuery({ queryKey: ['audit', 'archives'], queryFn: () => api.audit.archives() });
+  const verifying = useJobs((s) => (verifyId ? s.byId[verifyId]?.state : undefined));
+  const archiving = useJobs((s) => (archiveId ? s.byId[archiveId]?.state : undefined));
+  // A finished archive is a new file to list, and rows gone from the live history.
+  useEffect(() => {
+    if (archiving && isFinal(archiving)) void qc.invalidateQueries({ queryKey: ['audit'] });
+  }, [archiving, qc]);
+  const keepsAll = props.s.auditRetentionDays === 0;
+
+  return (
+    <section className="panel history-settings" data-testid="history-settings">
+      <h2>History</h2>
+      <div className="form-row">
+        <span className="label">Integrity</span>
+        <button
+          className="btn"
+          data-testid="verify-history"
+          disabled={verify.isPending || (verifying !== undefined && !isFinal(verifying))}
+          title="Check every row against the hash chain: a row changed, deleted or slipped in outside Labdeck is named"
+          onClick={() => verify.mutate()}
+        >
+          Verify history
+        </button>
+        {verify.error && <span className="err">Could not start: {errorText(verify.error)}</span>}
+      </div>
+      {verifyId && (
+        <JobLine
+          id={verifyId}
+          testId="verify-job"
+          result={(job) => (
+            <span
+              data-testid="verify-result"
+              data-ok={job.state === 'succeeded'}
+              className={job.state === 'succeeded' ? 'ok-text' : 'err'}
+            >
+              {job.state === 'succeeded' ? '✓ ' : '✗ '}
+              {job.message ?? `The check ${job.state}.`}
+            </span>
+          )}
+        />
+      )}
+      <form
+        className="form-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          update.mutate({ auditRetentionDays: Number(days) });
+        }}
+      >
+        <label className="label" htmlFor="retention-days">
+          Keep history for
+        </label>
+        <input
+          id="retention-days"
+          data-testid="retention-days"
+          className="narrow"
+          style={{ width: 80 }}
+          value={days}
+          inputMode="numeric"
+          onChange={(e) => setDays(e.target.value)}
+        />
+        <span className="dim">days (0 keeps everything)</span>
+        <button
+          className="btn primary"
+          type="submit"
+          data-testid="save-retention"
+          disabled={update.isPending}
+        >
+          {update.isPending ? 'Saving…' : 'Save'}
+        </button>
+        {saved && <span className="saved">Saved.</span>}
+        <button
+          className="btn"
+          type="button"
+          data-testid="archive-now"
+          disabled={keepsAll || archive.isPending || (archiving !== undefined && !isFinal(archiving))}
+          title={
+            keepsAll
+              ? 'Everything is kept: set how many days to keep (and Save) first'
+              : `Move rows older than ${props.s.auditRetentionDays} days to a compressed archive now`
+          }
+          onClick={() => archive.mutate()}
+        >
+          Archive now
+        </button>
+      </form>
+      {err && <div className="field-error">{err}</div>}
+      {update.error && !(update.error instanceof ApiError && update.error.field) && (
+        <div className="banner error">Could not save: {update.error.message}</div>
+      )}
+      {archive.error && <div className="banner error">Could not archive: {errorText(archive.error)}</div>}
+      {archiveId && (
+        <JobLine id={archiveId} testId="archive-job" result={(job) => <span>{job.message}</span>} />
+      )}
+      <p className="hint">
+        Older rows are never just deleted: they move, with their hashes, to a compressed JSON Lines archive in
+        the data folder (once a day, or now), and the rows that stay still verify.
+      </p>
+      <h3>Archives</h3>
+      {archives.error ? (
+        <div className="banner error">Could not list the archives: {errorText(archives.error)}</div>
+      ) : archives.data && archives.data.length > 0 ? (
+        <div className="table-wrap">
+          <table className="grid compact archives" data-testid="archives">
+            <thead>
+              <tr>
+                <th>File</th>
+                <th className="num" style={{ width: 80 }}>
+                  Rows
+                </th>
+                <th style={{ width: 130 }}>Ids</th>
+                <th style={{ width: 190 }}>Dates</th>
+                <th className="num" style={{ width: 80 }}>
+                  Size
+                </th>
+                <th style={{ width: 290 }}>Search</th>
+              </tr>
+            </thead>
+            <tbody>
+              {archives.data.map((a) => (
+                <ArchiveRow key={a.file} a={a} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p className="dim" data-testid="no-archives">
+          {archives.isPending ? 'Loading…' : 'No archives yet.'}
+        </p>
+      )}
     </section>
   );
 }

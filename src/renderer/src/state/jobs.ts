@@ -45,9 +45,24 @@ export const dismissToast = (id: number): void =>
   useJobs.setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
 
 /** Whether the person is looking at this job right now (then an announcement is noise). */
+/** Jobs shown where they were started (an export on Activity, a check in Settings), by how many views. */
+const shownInline = new Map<string, number>();
+
+/** Marks a job as on screen outside the Jobs page while mounted; returns the undo. */
+export function showInline(id: string): () => void {
+  shownInline.set(id, (shownInline.get(id) ?? 0) + 1);
+  return () => {
+    const n = (shownInline.get(id) ?? 1) - 1;
+    if (n > 0) shownInline.set(id, n);
+    else shownInline.delete(id);
+  };
+}
+
 function watching(jobId: string): boolean {
+  if (document.hidden) return false;
+  if (shownInline.has(jobId)) return true;
   const ui = useUi.getState();
-  return ui.activeId === 'jobs' && useJobs.getState().selectedId === jobId && !document.hidden;
+  return ui.activeId === 'jobs' && useJobs.getState().selectedId === jobId;
 }
 
 function announce(job: JobInfo): void {

@@ -104,3 +104,29 @@ describe('terminal tabs', () => {
     expect(useUi.getState().paneStatus).not.toHaveProperty('p1');
   });
 });
+
+describe('the Activity tab', () => {
+  beforeEach(() =>
+    useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }),
+  );
+
+  it('opens filtered from elsewhere, replacing the filter but keeping the grouping', () => {
+    useUi.getState().openActivity({ hostId: 3 });
+    expect(useUi.getState().activeId).toBe('activity');
+    expect(useUi.getState().tabs.find((t) => t.id === 'activity')?.filter).toEqual({ hostId: 3 });
+    useUi.getState().setActivityView({ grouped: true, filter: { hostId: 3, result: 'error' } });
+    useUi.getState().activate('local');
+    useUi.getState().openActivity({ jobId: 'j' });
+    const tab = useUi.getState().tabs.find((t) => t.id === 'activity');
+    expect(tab).toMatchObject({ filter: { jobId: 'j' }, grouped: true });
+    expect(useUi.getState().tabs.filter((t) => t.kind === 'activity')).toHaveLength(1);
+    expect(useUi.getState().activeId).toBe('activity');
+  });
+
+  it('keeps its filter when opened again from the sidebar', () => {
+    useUi.getState().openActivity({ result: 'error' });
+    useUi.getState().activate('local');
+    useUi.getState().open('activity');
+    expect(useUi.getState().tabs.find((t) => t.id === 'activity')?.filter).toEqual({ result: 'error' });
+  });
+});

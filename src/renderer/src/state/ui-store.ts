@@ -1,5 +1,6 @@
 // Which tabs are open and which is showing. Tabs are views, not data: data lives in react-query.
 import { create } from 'zustand';
+import type { AuditFilterInput } from '../../../shared/api/domain';
 
 export type TabKind = 'local' | 'activity' | 'jobs' | 'settings' | 'host' | 'terminal';
 /** The views there is one of, opened from the sidebar. */
@@ -15,6 +16,10 @@ export interface Tab {
   panes?: string[];
   /** Set when the user renamed the tab; then host renames leave it alone. */
   customTitle?: boolean;
+  /** Activity: the question on screen, kept here so it survives switching tabs. */
+  filter?: AuditFilterInput;
+  /** Activity: rows of one job or terminal session shown together. */
+  grouped?: boolean;
 }
 
 let seq = 0;
@@ -46,6 +51,9 @@ interface UiState {
   activeId: string | null;
   open: (kind: PageKind) => void;
   openHost: (hostId: number, title: string) => void;
+  /** Activity showing just this (e.g. one host's or one job's history), whatever it showed before. */
+  openActivity: (filter: AuditFilterInput) => void;
+  setActivityView: (patch: Pick<Tab, 'filter' | 'grouped'>) => void;
   openTerminal: (hostId: number, hostName: string, asUser?: string) => void;
   rename: (id: string, title: string) => void;
   /** Moves tab `id` to where `beforeId` is. */
@@ -95,6 +103,20 @@ export const useUi = create<UiState>((set) => ({
       const activeId = s.activeId === id ? (tabs[Math.min(index, tabs.length - 1)]?.id ?? null) : s.activeId;
       return { tabs, activeId };
     }),
+  openActivity: (filter) =>
+    set((s) => {
+      const existing = s.tabs.find((t) => t.id === 'activity');
+      if (!existing) {
+        const tab: Tab = { id: 'activity', kind: 'activity', title: TITLES.activity, filter };
+        return { tabs: [...s.tabs, tab], activeId: tab.id };
+      }
+      return {
+        tabs: s.tabs.map((t) => (t.id === 'activity' ? { ...t, filter } : t)),
+        activeId: 'activity',
+      };
+    }),
+  setActivityView: (patch) =>
+    set((s) => ({ tabs: s.tabs.map((t) => (t.id === 'activity' ? { ...t, ...patch } : t)) })),
   openTerminal: (hostId, hostName, asUser) =>
     set((s) => {
       // A second shell on the same host gets a number, so tabs can be told apart.
