@@ -64,6 +64,28 @@ describe('terminals', () => {
     expect(await channelsDrain(ids['h1']!)).toBe(0);
   });
 
+  it("a shell that ends by itself is in its session's timeline at once, before its tab closes", async () => {
+    const t = await openTerminal(api, { hostId: ids['h1']! });
+    await t.type('exit 3\r');
+    expect((await t.exited()).code).toBe(3);
+    let row;
+    for (let i = 0; i < 50 && !row; i++) {
+      row = (await api.audit.list({ action: 'terminals.exited', sessionId: t.info.id, limit: 5 })).rows[0];
+      if (!row) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(row).toMatchObject({
+      actor: 'labdeck (automatic)',
+      result: 'error',
+      errorCode: 'EXIT_STATUS',
+      target: 't-h1 as ldlab-user',
+      sessionId: t.info.id,
+    });
+    await t.close();
+    // Closing the tab afterwards still records the close; a closed tab records no "exited".
+    const rows = (await api.audit.list({ sessionId: t.info.id, limit: 10 })).rows.map((r) => r.action).sort();
+    expect(rows).toEqual(['terminals.close', 'terminals.exited', 'terminals.open']);
+  });
+
   it('tells the remote side about a resize', async () => {
     const t = await openTerminal(api, { hostId: ids['h1']! });
     try {

@@ -130,7 +130,7 @@ export function createApp(options: AppOptions): AppServices {
   );
   retention.start();
   const hostsArea = hostsApi({ hosts, pool, nameOf, record });
-  const terminalsArea = terminalsApi(terminals, nameOf);
+  const terminalsArea = terminalsApi(terminals, nameOf, record);
   const jobsArea = jobsApi({ runner: jobs, pool, hosts: hostStore });
   const handlers: Handlers = {
     ...app.handlers,

@@ -32,7 +32,9 @@ export const auditEvents = sqliteTable(
     /** "hosts" for "hosts.add". */
     area: text('area').generatedAlwaysAs(sql`substr(action, 1, instr(action, '.') - 1)`, { mode: 'virtual' }),
     /** The params say a secret was given (redaction left its marker). */
-    hasSecret: integer('has_secret').generatedAlwaysAs(sql`params LIKE '%"[redacted]"%'`, { mode: 'virtual' }),
+    hasSecret: integer('has_secret').generatedAlwaysAs(sql`params LIKE '%"[redacted]"%'`, {
+      mode: 'virtual',
+    }),
     /** The user a shell was opened as ("gpu1 as root" → "root"). */
     runAs: text('run_as').generatedAlwaysAs(
       sql`CASE WHEN action = 'terminals.open' AND instr(target, ' as ') > 0 THEN substr(target, instr(target, ' as ') + 4) END`,

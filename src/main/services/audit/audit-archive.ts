@@ -14,6 +14,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { Db } from '../../db/database';
 import { auditAnchors } from '../../db/schema';
 import type { JobSpec } from '../jobs/job-runner';
+import { plural } from './audit-jobs';
 import type { AuditStore } from './audit-store';
 
 /** The append-only triggers, as the migrations create them: dropped and made again around a move. */
@@ -128,7 +129,7 @@ export function archiveJob(
         });
         return Promise.resolve();
       });
-      return `Moved ${rows.toLocaleString('en')} rows (#${head.id}–#${lastRow.id}) to ${full}.`;
+      return `Moved ${plural(rows, 'row')} (#${head.id}–#${lastRow.id}) to ${full}.`;
     },
   };
 }

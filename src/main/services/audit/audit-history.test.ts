@@ -124,6 +124,8 @@ describe('audit filters, search and questions', () => {
   it('finds rows by full-text words (prefixes, any field) and combines with filters; hostile text is just text', () => {
     const { s } = seeded();
     expect(ids(s.list({ q: 'ct-7', limit: 50 }).rows)).toEqual([3]);
+    expect(ids(s.list({ q: '7', limit: 50 }).rows)).toContain(3); // a part of a dashed name
+    expect(ids(s.list({ q: 'browser', limit: 50 }).rows)).toEqual([7]);
     expect(ids(s.list({ q: 'gpu1 root', limit: 50 }).rows)).toEqual([4, 5]);
     expect(ids(s.list({ q: 'TIMEO', limit: 50 }).rows)).toEqual([2]);
     expect(ids(s.list({ q: 'gpu1', result: 'error', limit: 50 }).rows)).toEqual([1, 2, 8]);
@@ -340,6 +342,24 @@ describe('export', () => {
     }
   }, 120_000);
 
+  it('leaves out rows written after it was asked for (its own audit row among them)', async () => {
+    const { d, s } = seeded();
+    const job = exportJob(s, path.join(d.dir, 'exports'), {}, 'jsonl', () => NOW);
+    // The dispatcher records the export call after its handler made the job.
+    s.append({
+      ts: NOW,
+      actor: 'me',
+      action: 'audit.export',
+      target: 'audit history as jsonl',
+      params: '{}',
+      result: 'ok',
+      errorCode: null,
+      durationMs: 1,
+    });
+    expect(await job.run(ctx())).toMatch(/^Wrote 8 rows to /);
+    expect(fs.readFileSync(job.file, 'utf8').trim().split('\n')).toHaveLength(8);
+  });
+
   it('csvField quotes and defuses', () => {
     expect(csvField('plain')).toBe('plain');
     expect(csvField('a,b')).toBe('"a,b"');
@@ -365,7 +385,7 @@ describe('retention', () => {
     const { d, s } = seeded();
     const dir = path.join(d.dir, 'archive');
     const msg = await run(archiveJob(d.db, s, dir, NOW - 10 * DAY, () => NOW));
-    expect(msg).toMatch(/Moved 1 rows \(#1–#1\)/);
+    expect(msg).toMatch(/Moved 1 row \(#1–#1\)/);
     expect(
       s
         .list({ limit: 50 })

@@ -24,10 +24,16 @@ export function verifyJob(audit: AuditStore): JobSpec {
           `The history does not match its hash chain at row #${report.firstBadId}: ${report.problem}. It was changed outside Labdeck; rows before it (${report.rows}) are intact.`,
         );
       }
-      return `All ${report.rows.toLocaleString('en')} rows match their hashes.`;
+      return report.rows === 1
+        ? 'The 1 row matches its hash.'
+        : `All ${plural(report.rows, 'row')} match their hashes.`;
     },
   };
 }
+
+/** "1 row", "2 rows", "1,000 rows". */
+export const plural = (n: number, word: string): string =>
+  `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
 
 export const EXPORT_COLUMNS: (keyof ChainedAuditEvent)[] = [
   'id',
@@ -62,6 +68,8 @@ export function exportJob(
   now: () => number = Date.now,
 ): JobSpec & { file: string } {
   const stamp = new Date(now()).toISOString().replace(/[:.]/g, '-');
+  // What exists when the export is asked for; not the row that records the export itself.
+  const maxId = audit.lastId();
   const file = path.join(dir, `labdeck-audit-${stamp}.${format}`);
   return {
     file,
@@ -71,8 +79,8 @@ export function exportJob(
     hostIds: [],
     steps: ['Write the file'],
     run: async (ctx) => {
-      // Fixed now, so rows written during the export do not make it run for ever.
-      const upTo = { ...filter, to: Math.min(filter.to ?? Infinity, now()) };
+      // A fixed snapshot, so rows written during the export neither join it nor make it run for ever.
+      const upTo = { ...filter, maxId };
       const total = audit.count(upTo, Infinity);
       let rows = 0;
       await ctx.step('Write the file', async () => {
@@ -96,9 +104,9 @@ export function exportJob(
           await new Promise<void>((r) => out.end(() => r()));
         }
         if (ctx.signal.aborted) await fs.promises.rm(file, { force: true });
-        ctx.detail('Write the file', `${rows.toLocaleString('en')} rows, ${path.basename(file)}`);
+        ctx.detail('Write the file', `${plural(rows, 'row')}, ${path.basename(file)}`);
       });
-      return `Wrote ${rows.toLocaleString('en')} rows to ${file}`;
+      return `Wrote ${plural(rows, 'row')} to ${file}`;
     },
   };
 }

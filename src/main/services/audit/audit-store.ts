@@ -30,7 +30,13 @@ export interface NewAuditEvent {
   sessionId?: string | null;
 }
 
-export interface AuditFilter extends AuditFilterInput {
+/** A filter as the store takes it: what the API offers, and an id limit for jobs that read a snapshot. */
+export interface AuditQuery extends AuditFilterInput {
+  /** Only rows up to this id (an export leaves out what was written after it started). */
+  maxId?: number;
+}
+
+export interface AuditFilter extends AuditQuery {
   before?: AuditCursor | undefined;
   limit: number;
 }
@@ -157,7 +163,7 @@ export class AuditStore {
     this.flush();
   }
 
-  private where(f: AuditFilterInput & { before?: AuditCursor | undefined }): SQL | undefined {
+  private where(f: AuditQuery & { before?: AuditCursor | undefined }): SQL | undefined {
     const w: SQL[] = [];
     if (f.action) w.push(eq(auditEvents.action, f.action));
     if (f.area) w.push(eq(auditEvents.area, f.area));
@@ -173,6 +179,7 @@ export class AuditStore {
     const from = f.sinceMs !== undefined ? this.now() - f.sinceMs : f.from;
     if (from !== undefined) w.push(gte(auditEvents.ts, from));
     if (f.to !== undefined) w.push(lte(auditEvents.ts, f.to));
+    if (f.maxId !== undefined) w.push(lte(auditEvents.id, f.maxId));
     const match = f.q ? ftsQuery(f.q) : null;
     if (match) {
       this.flush();
@@ -202,7 +209,7 @@ export class AuditStore {
   }
 
   /** How many rows match, counting at most COUNT_CAP + 1 (a question says "10,000+" beyond). */
-  count(filter: AuditFilterInput, cap = COUNT_CAP): number {
+  count(filter: AuditQuery, cap = COUNT_CAP): number {
     if (!Number.isFinite(cap)) {
       return this.db.select({ n: count() }).from(auditEvents).where(this.where(filter)).get()?.n ?? 0;
     }
@@ -227,7 +234,7 @@ export class AuditStore {
   }
 
   /** Rows matching `filter` in id order with their hashes, `batch` at a time (for exports). */
-  *iterate(filter: AuditFilterInput, batch = 2000): Generator<ChainedAuditEvent[]> {
+  *iterate(filter: AuditQuery, batch = 2000): Generator<ChainedAuditEvent[]> {
     let after = 0;
     for (;;) {
       const rows = this.db
@@ -242,6 +249,11 @@ export class AuditStore {
       yield rows;
       after = rows[rows.length - 1]!.id;
     }
+  }
+
+  /** The newest row's id (0 when there is none). */
+  lastId(): number {
+    return (this.db.$client.prepare('SELECT MAX(id) FROM audit_events').pluck().get() as number | null) ?? 0;
   }
 
   actions(): string[] {

@@ -35,10 +35,18 @@ interface Session {
   emit: ((e: TerminalEvent) => void) | null;
   exit: { code: number | null; signal: string | null } | null;
   ended: TerminalEvent | null;
+  /** Closed by a person (its close is recorded by that call), not ended by itself. */
+  closing: boolean;
 }
 
 /** A session around a just-opened pty channel; its listeners attach before any event can fire. */
-function wire(channel: ClientChannel, info: TerminalInfo, lease: Lease, hostName: string): Session {
+function wire(
+  channel: ClientChannel,
+  info: TerminalInfo,
+  lease: Lease,
+  hostName: string,
+  onEnded: (s: Session) => void,
+): Session {
   const s: Session = {
     info,
     channel,
@@ -49,6 +57,7 @@ function wire(channel: ClientChannel, info: TerminalInfo, lease: Lease, hostName
     emit: null,
     exit: null,
     ended: null,
+    closing: false,
   };
   // ssh2 buffers up to 2 MiB per channel before it stops granting the remote more window. A
   // smaller buffer means less output already in flight when the viewer falls behind — which is
@@ -80,6 +89,7 @@ function wire(channel: ClientChannel, info: TerminalInfo, lease: Lease, hostName
     };
     s.emit?.(s.ended);
     lease.release();
+    if (!s.closing) onEnded(s);
   });
   return s;
 }
@@ -90,8 +100,19 @@ function flow(s: Session, how: 'pause' | 'resume'): void {
   s.channel.stderr[how]();
 }
 
+/** A shell that ended by itself (exit, or its link lost) while its tab stayed open. */
+export interface TerminalEnded {
+  info: TerminalInfo;
+  code: number | null;
+  signal: string | null;
+  reason: string | null;
+  durationMs: number;
+}
+
 export class TerminalService {
   private readonly sessions = new Map<string, Session>();
+  /** Told when a shell ends by itself, so the history can say so before its tab is closed. */
+  onEnded: (e: TerminalEnded) => void = () => {};
 
   constructor(
     private readonly pool: SshPool,
@@ -132,7 +153,17 @@ export class TerminalService {
             lease.client.shell(pty, { env: { LANG: 'C.UTF-8' } }, done);
           }
         },
-        (channel) => (s = wire(channel, info, lease, host.name)),
+        (channel) =>
+          (s = wire(channel, info, lease, host.name, (ended) => {
+            const end = ended.ended as Extract<TerminalEvent, { t: 'exit' }>;
+            this.onEnded({
+              info: ended.info,
+              code: end.code,
+              signal: end.signal,
+              reason: end.reason,
+              durationMs: this.now() - ended.info.startedAt,
+            });
+          })),
       );
     } catch (err) {
       lease.release();
@@ -184,6 +215,7 @@ export class TerminalService {
     this.sessions.delete(id);
     s.emit = null;
     if (!s.ended) {
+      s.closing = true;
       // ssh2 emits 'close' (which counts the channel back) only once the output is drained, so
       // let whatever is still in flight run out, unread.
       flow(s, 'resume');

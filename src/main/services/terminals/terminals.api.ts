@@ -1,14 +1,26 @@
 // The terminals area: open, type into, resize and close shells; their output stream.
-import type { AreaApi } from '../../lib/area';
+import type { AreaApi, RecordEvent } from '../../lib/area';
 import type { TerminalService } from './terminal-service';
 
 export function terminalsApi(
   terminals: TerminalService,
   nameOf: (hostId: number) => string,
+  record: RecordEvent,
 ): AreaApi<
   'terminals.open' | 'terminals.input' | 'terminals.resize' | 'terminals.close',
   'terminals.output'
 > {
+  // A shell that ends by itself shows in its session's timeline at once, not only when its tab closes.
+  terminals.onEnded = (e) =>
+    record({
+      action: 'terminals.exited',
+      target: `${e.info.hostName} as ${e.info.user}`,
+      ok: e.reason === null && (e.code === 0 || e.code === null) && e.signal === null,
+      errorCode: e.reason ? 'CONNECTION_LOST' : e.signal ? 'SIGNAL' : e.code ? 'EXIT_STATUS' : null,
+      details: { id: e.info.id, code: e.code, signal: e.signal, reason: e.reason },
+      durationMs: e.durationMs,
+      refs: { hostId: e.info.hostId, sessionId: e.info.id },
+    });
   return {
     handlers: {
       'terminals.open': async (i, ctx) => {
