@@ -92,10 +92,12 @@ test('a terminal session reads as one timeline: opened, closed, how long', async
   await expect(session).toHaveCount(1);
   await expect(session).toHaveAttribute('data-outcome', 'closed');
   await expect(session).toContainText(`Terminal session · ${name} as ${h1.user.user} · `);
-  await expect(session).toContainText('2 rows');
+  // Opened, the shell's own exit (recorded when it happened), and the tab's close.
+  await expect(session).toContainText('3 rows');
   await screenshot(app, 'activity-timeline-session');
   await session.getByTestId('timeline-only').click();
-  await expect(app.getByTestId('audit-row')).toHaveCount(2);
+  await expect(app.getByTestId('audit-row')).toHaveCount(3);
   await expect(app.getByTestId('audit-row').nth(0)).toContainText('terminals.open');
-  await expect(app.getByTestId('audit-row').nth(1)).toContainText('terminals.close');
+  await expect(app.getByTestId('audit-row').nth(1)).toContainText('terminals.exited');
+  await expect(app.getByTestId('audit-row').nth(2)).toContainText('terminals.close');
 });
