@@ -146,6 +146,8 @@ function JobLog(props: { id: string; job: JobInfo | null; onJob: (j: JobInfo) =>
   const [failure, setFailure] = useState<string | null>(null);
   const [following, setFollowing] = useState(true);
   const follow = useRef(true);
+  /** When the person last touched the log (wheel, key, pointer): only they can stop the following. */
+  const touchedAt = useRef(0);
   const box = useRef<HTMLDivElement>(null);
   const onJobRef = useRef(onJob);
   useEffect(() => {
@@ -224,12 +226,19 @@ function JobLog(props: { id: string; job: JobInfo | null; onJob: (j: JobInfo) =>
         className="job-log mono"
         data-testid="job-log"
         tabIndex={0}
+        onWheel={() => (touchedAt.current = performance.now())}
+        onPointerDown={() => (touchedAt.current = performance.now())}
+        onKeyDown={() => (touchedAt.current = performance.now())}
         onScroll={(e) => {
+          // Scroll events also come from our own jumps to the end (arriving after more lines were
+          // added) and from old lines dropped at the top: those must not stop the following.
           const el = e.currentTarget;
           const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 8;
-          if (atEnd !== follow.current) {
-            follow.current = atEnd;
-            setFollowing(atEnd);
+          const byPerson = performance.now() - touchedAt.current < 1000;
+          const next = atEnd || (follow.current && !byPerson);
+          if (next !== follow.current) {
+            follow.current = next;
+            setFollowing(next);
           }
         }}
       >
