@@ -324,29 +324,13 @@ async function auditHistory(): Promise<void> {
   });
   const exportRate = N / ((performance.now() - e0) / 1000);
   d.close();
-  const cli = spawnSync(
-    'sqlite3',
-    [
-      '-csv',
-      path.join(dir, 'q.db'),
-      'SELECT e.*, c.prev_hash, c.hash FROM audit_events e JOIN audit_chain c ON c.event_id = e.id',
-    ],
-    {
-      stdio: ['ignore', fs.openSync(path.join(dir, 'cli.csv'), 'w'), 'ignore'],
-    },
-  );
+  const cli = spawnSync('sqlite3', ['-csv', path.join(dir, 'q.db'), 'SELECT * FROM audit_events'], {
+    stdio: ['ignore', fs.openSync(path.join(dir, 'cli.csv'), 'w'), 'ignore'],
+  });
   const s0 = performance.now();
-  spawnSync(
-    'sqlite3',
-    [
-      '-csv',
-      path.join(dir, 'q.db'),
-      'SELECT e.*, c.prev_hash, c.hash FROM audit_events e JOIN audit_chain c ON c.event_id = e.id',
-    ],
-    {
-      stdio: ['ignore', fs.openSync(path.join(dir, 'cli2.csv'), 'w'), 'ignore'],
-    },
-  );
+  spawnSync('sqlite3', ['-csv', path.join(dir, 'q.db'), 'SELECT * FROM audit_events'], {
+    stdio: ['ignore', fs.openSync(path.join(dir, 'cli2.csv'), 'w'), 'ignore'],
+  });
   const cliRate = cli.error ? null : N / ((performance.now() - s0) / 1000);
   rows.push({
     metric: 'audit export to CSV, 1,000,000 rows with hashes',
@@ -359,19 +343,27 @@ async function auditHistory(): Promise<void> {
   });
 }
 
+/** `npm run bench -- audit ssh` runs only those sections (app, audit, ssh, terminal, …); none = all. */
+const only = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
+const want = (section: string): boolean => only.size === 0 || only.has(section);
+
 async function main(): Promise<void> {
   ensureBuilt();
-  await bundleSize();
-  await auditInsertRate();
-  await auditHistory();
-  const browser = await chromium.launch(CHROMIUM_LAUNCH);
-  try {
-    await coldStart(browser);
-  } finally {
-    await browser.close();
+  if (want('app')) {
+    await bundleSize();
+    const browser = await chromium.launch(CHROMIUM_LAUNCH);
+    try {
+      await coldStart(browser);
+    } finally {
+      await browser.close();
+    }
   }
-  rows.push(...(await sshBench(targets)));
-  rows.push(...(await terminalBench(targets)));
+  if (want('audit')) {
+    await auditInsertRate();
+    await auditHistory();
+  }
+  if (want('ssh')) rows.push(...(await sshBench(targets)));
+  if (want('terminal')) rows.push(...(await terminalBench(targets)));
   const ok = printTable(
     `Labdeck bench — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}. ` +
       'Figures move a lot between machines: compare within one run, and read the spread.',

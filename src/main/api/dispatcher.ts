@@ -59,6 +59,7 @@ function refsOf(refs: AuditRefs | undefined, input: unknown): Required<AuditRefs
     hostId: refs?.hostId ?? (typeof fromInput === 'number' ? fromInput : null),
     jobId: refs?.jobId ?? null,
     sessionId: refs?.sessionId ?? null,
+    experimentId: refs?.experimentId ?? null,
   };
 }
 

@@ -28,6 +28,15 @@ export const auditEvents = sqliteTable(
     jobId: text('job_id'),
     /** A terminal session's id: its open and close rows share it. */
     sessionId: text('session_id'),
+    /** The experiment the row is about, where known. */
+    experimentId: integer('experiment_id'),
+    /**
+     * The hash chain, in the row itself: `hash` covers the row's content and `prevHash` (the row
+     * before's hash), so an edited or deleted row shows. Written with the row in one statement.
+     * Null only for rows written before the chain existed, until the next start fills them in.
+     */
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
     // Derived, never written: what the built-in questions ask, indexed so each is an index walk.
     /** "hosts" for "hosts.add". */
     area: text('area').generatedAlwaysAs(sql`substr(action, 1, instr(action, '.') - 1)`, { mode: 'virtual' }),
@@ -51,23 +60,13 @@ export const auditEvents = sqliteTable(
     index('audit_host_ts_idx').on(t.hostId, t.ts),
     index('audit_job_ts_idx').on(t.jobId, t.ts),
     index('audit_session_ts_idx').on(t.sessionId, t.ts),
+    index('audit_experiment_ts_idx').on(t.experimentId, t.ts),
     index('audit_actor_ts_idx').on(t.actor, t.ts),
     index('audit_area_ts_idx').on(t.area, t.ts),
     index('audit_secret_ts_idx').on(t.hasSecret, t.ts),
     index('audit_run_as_ts_idx').on(t.runAs, t.ts),
   ],
 );
-
-/**
- * The hash chain over the audit history, one entry per row, written with the row in the same
- * transaction: each hash covers the row's content and the previous hash, so an edited or deleted
- * row shows. Append-only too (triggers in the migrations).
- */
-export const auditChain = sqliteTable('audit_chain', {
-  eventId: integer('event_id').primaryKey(),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-});
 
 /** Questions a person saved on the Activity page (the built-in ones live in code). */
 export const auditQuestions = sqliteTable('audit_questions', {

@@ -25,6 +25,7 @@ export interface AuditRefs {
   hostId?: number | null;
   jobId?: string | null;
   sessionId?: string | null;
+  experimentId?: number | null;
 }
 
 /** A producer of stream events that can be paused (flow control) and stopped. */

@@ -19,6 +19,8 @@ export interface AuditEvent {
   jobId: string | null;
   /** A terminal session: its open and close rows share it. */
   sessionId: string | null;
+  /** The experiment the row is about. */
+  experimentId: number | null;
 }
 
 /** A row with its place in the hash chain (exports, details). */
@@ -48,6 +50,7 @@ export interface AuditFilterInput {
   hostId?: number;
   jobId?: string;
   sessionId?: string;
+  experimentId?: number;
   /** A shell as another user: "as root" matches terminal rows whose target ends so. */
   targetSuffix?: string;
   /** Shells opened as this user. */

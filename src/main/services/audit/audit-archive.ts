@@ -19,8 +19,7 @@ import type { AuditStore } from './audit-store';
 
 /** The append-only triggers, as the migrations create them: dropped and made again around a move. */
 const APPEND_ONLY = `
-CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
-CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain BEGIN SELECT RAISE(ABORT, 'audit_chain is append-only'); END;`;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;`;
 
 export function listArchives(db: Db, dir: string): AuditArchive[] {
   return db
@@ -42,12 +41,12 @@ export function listArchives(db: Db, dir: string): AuditArchive[] {
 /** The rows to move: the oldest ones, up to the first row at or after the cutoff (a prefix of the chain). */
 function range(db: Db, cutoffTs: number): { first: number; last: number } | null {
   const c = db.$client;
-  const first = c.prepare('SELECT MIN(event_id) FROM audit_chain').pluck().get() as number | null;
+  const first = c.prepare('SELECT MIN(id) FROM audit_events').pluck().get() as number | null;
   if (first === null) return null;
   const keep = c.prepare('SELECT MIN(id) FROM audit_events WHERE ts >= ?').pluck().get(cutoffTs) as
     number | null;
   const last =
-    keep === null ? (c.prepare('SELECT MAX(event_id) FROM audit_chain').pluck().get() as number) : keep - 1;
+    keep === null ? (c.prepare('SELECT MAX(id) FROM audit_events').pluck().get() as number) : keep - 1;
   return last >= first ? { first, last } : null;
 }
 
@@ -122,8 +121,7 @@ export function archiveJob(
             .run();
           // The one place rows leave the table, written here and nowhere else: the triggers are
           // dropped and made again inside this transaction.
-          db.$client.exec('DROP TRIGGER audit_events_no_delete; DROP TRIGGER audit_chain_no_delete;');
-          db.$client.prepare('DELETE FROM audit_chain WHERE event_id <= ?').run(lastRow.id);
+          db.$client.exec('DROP TRIGGER audit_events_no_delete;');
           db.$client.prepare('DELETE FROM audit_events WHERE id <= ?').run(lastRow.id);
           db.$client.exec(APPEND_ONLY);
         });

@@ -22,6 +22,8 @@ export function canonical(e: AuditEvent): string {
     e.hostId,
     e.jobId,
     e.sessionId,
+    // Added later: covered when set, so rows written before it keep their hashes.
+    ...(e.experimentId != null ? [e.experimentId] : []),
   ]);
 }
 

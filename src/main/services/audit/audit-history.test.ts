@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChainedAuditEvent } from '../../../shared/api/domain';
-import { tempDb } from '../../../../tests/support/temp-db';
+import { MIGRATIONS, tempDb, tempDir } from '../../../../tests/support/temp-db';
+import { openDatabase } from '../../db/database';
 import type { OpenedDatabase } from '../../db/database';
 import { chainHash, GENESIS } from './audit-chain';
 import { csvField, exportJob, EXPORT_COLUMNS } from './audit-jobs';
@@ -248,27 +249,157 @@ describe('hash chain', () => {
     });
   });
 
-  it('names a deleted row, and the gap when its chain entry went too', async () => {
+  it('names a deleted row, a deleted run of rows, and the newest row deleted', async () => {
     const a = seeded();
     a.d.sqlite.exec('DROP TRIGGER audit_events_no_delete');
     a.d.sqlite.prepare('DELETE FROM audit_events WHERE id = 3').run();
-    expect(await a.s.verify()).toMatchObject({ ok: false, firstBadId: 3, problem: 'row #3 was deleted' });
+    expect(await a.s.verify()).toMatchObject({
+      ok: false,
+      firstBadId: 3,
+      rows: 2,
+      problem: 'row #3 was deleted',
+    });
     const b = seeded();
-    b.d.sqlite.exec('DROP TRIGGER audit_events_no_delete; DROP TRIGGER audit_chain_no_delete');
-    b.d.sqlite.prepare('DELETE FROM audit_events WHERE id = 6').run();
-    b.d.sqlite.prepare('DELETE FROM audit_chain WHERE event_id = 6').run();
+    b.d.sqlite.exec('DROP TRIGGER audit_events_no_delete');
+    b.d.sqlite.prepare('DELETE FROM audit_events WHERE id IN (5, 6)').run();
+    expect(await b.s.verify()).toMatchObject({
+      ok: false,
+      firstBadId: 5,
+      problem: 'rows #5–#6 were deleted',
+    });
+    const c = seeded();
+    c.d.sqlite.exec('DROP TRIGGER audit_events_no_delete');
+    c.d.sqlite.prepare('DELETE FROM audit_events WHERE id = 8').run();
+    expect(await c.s.verify()).toMatchObject({
+      ok: false,
+      firstBadId: 8,
+      rows: 7,
+      problem: 'row #8 (the newest) was deleted',
+    });
+  });
+
+  it('names a row slipped in past the writer, and one whose link was rewritten', async () => {
+    const a = seeded();
+    a.d.sqlite
+      .prepare(
+        "INSERT INTO audit_events (ts, actor, action, target, params, result, duration_ms) VALUES (?, 'x', 'hosts.add', 'h', '{}', 'ok', 1)",
+      )
+      .run(NOW);
+    expect(await a.s.verify()).toMatchObject({
+      ok: false,
+      firstBadId: 9,
+      problem: 'row #9 was added outside Labdeck (it has no place in the chain)',
+    });
+    // Not chained at the next start either: only a history with no hash at all is filled in.
+    const again = new AuditStore(a.d.db, () => NOW);
+    expect(await again.verify()).toMatchObject({ ok: false, firstBadId: 9 });
+    again.close();
+    const b = seeded();
+    b.d.sqlite.exec('DROP TRIGGER audit_events_no_update');
+    b.d.sqlite.prepare('UPDATE audit_events SET prev_hash = ? WHERE id = 4').run('f'.repeat(64));
     const r = await b.s.verify();
-    expect(r).toMatchObject({ ok: false, firstBadId: 7 });
-    expect(r.problem).toMatch(/row before #7 is missing/);
+    expect(r).toMatchObject({ ok: false, firstBadId: 4 });
+    expect(r.problem).toMatch(/the row before #4 is not the one it was chained to/);
+  });
+
+  it('refuses an update of a written row, but lets a row from before the chain get its hash once', () => {
+    const { d } = seeded();
+    expect(() => d.sqlite.prepare("UPDATE audit_events SET target = 'x' WHERE id = 2").run()).toThrow(
+      /append-only/,
+    );
+    expect(() => d.sqlite.prepare("UPDATE audit_events SET hash = 'x' WHERE id = 2").run()).toThrow(
+      /append-only/,
+    );
+    expect(() => d.sqlite.prepare('DELETE FROM audit_events WHERE id = 2').run()).toThrow(/append-only/);
+  });
+
+  it('an upgrade moves the chain from its old table into the rows, and it still verifies', async () => {
+    // The migrations as they were before 0010: the chain in its own table, written as the old writer did.
+    const dir = tempDir();
+    const old = path.join(dir, 'migrations');
+    fs.cpSync(MIGRATIONS, old, { recursive: true });
+    const journalFile = path.join(old, 'meta/_journal.json');
+    const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.tag < '0010');
+    fs.writeFileSync(journalFile, JSON.stringify(journal));
+    const file = path.join(dir, 'labdeck.db');
+    const before = openDatabase(file, old);
+    const ins = before.sqlite.prepare(
+      "INSERT INTO audit_events (ts, actor, action, target, params, result, duration_ms, host_id) VALUES (?, 'old', 'hosts.add', ?, '{}', 'ok', 1, 3)",
+    );
+    const chain = before.sqlite.prepare(
+      'INSERT INTO audit_chain (event_id, prev_hash, hash) VALUES (?, ?, ?)',
+    );
+    let prev = GENESIS;
+    for (let i = 0; i < 4; i++) {
+      const id = Number(ins.run(NOW + i, `h${i}`).lastInsertRowid);
+      const e = {
+        id,
+        ts: NOW + i,
+        actor: 'old',
+        action: 'hosts.add',
+        target: `h${i}`,
+        params: '{}',
+        result: 'ok' as const,
+        errorCode: null,
+        durationMs: 1,
+        hostId: 3,
+        jobId: null,
+        sessionId: null,
+        experimentId: null,
+      };
+      const hash = chainHash(prev, e);
+      chain.run(id, prev, hash);
+      prev = hash;
+    }
+    before.close();
+    const after = openDatabase(file, MIGRATIONS);
+    dbs.push(after);
+    expect(
+      after.sqlite.prepare("SELECT name FROM sqlite_master WHERE name = 'audit_chain'").get(),
+    ).toBeUndefined();
+    const s2 = new AuditStore(after.db, () => NOW);
+    expect(s2.get(4)!.hash).toBe(prev);
+    s2.append({
+      ts: NOW,
+      actor: 'a',
+      action: 'settings.update',
+      target: 's',
+      params: '{}',
+      result: 'ok',
+      errorCode: null,
+      durationMs: 1,
+    });
+    expect(s2.get(5)!.prevHash).toBe(prev);
+    expect(await s2.verify()).toMatchObject({ ok: true, rows: 5 });
+    expect(() => after.sqlite.prepare("UPDATE audit_events SET target = 'x' WHERE id = 1").run()).toThrow(
+      /append-only/,
+    );
+    s2.close();
   });
 
   it('rows written before the chain existed get theirs at start, in order', async () => {
-    const { d } = seeded();
-    d.sqlite.exec('DROP TRIGGER audit_chain_no_delete');
-    d.sqlite.exec('DELETE FROM audit_chain');
+    const d = tempDb();
+    dbs.push(d);
+    const ins = d.sqlite.prepare(
+      "INSERT INTO audit_events (ts, actor, action, target, params, result, duration_ms) VALUES (?, 'old', 'hosts.add', ?, '{}', 'ok', 1)",
+    );
+    for (let i = 0; i < 5; i++) ins.run(NOW + i, `h${i}`);
     const s2 = new AuditStore(d.db, () => NOW);
     expect(s2.get(1)!.prevHash).toBe(GENESIS);
-    expect(await s2.verify()).toMatchObject({ ok: true, rows: 8 });
+    expect(s2.get(2)!.prevHash).toBe(s2.get(1)!.hash);
+    s2.append({
+      ts: NOW,
+      actor: 'a',
+      action: 'settings.update',
+      target: 's',
+      params: '{}',
+      result: 'ok',
+      errorCode: null,
+      durationMs: 1,
+    });
+    expect(await s2.verify()).toMatchObject({ ok: true, rows: 6 });
+    s2.close();
   });
 });
 

@@ -48,6 +48,7 @@ export const EXPORT_COLUMNS: (keyof ChainedAuditEvent)[] = [
   'hostId',
   'jobId',
   'sessionId',
+  'experimentId',
   'prevHash',
   'hash',
 ];

@@ -1,5 +1,6 @@
-// The audit history: appended to only by the API dispatcher (each row with its place in the hash
-// chain and its full-text entry, in one transaction), read by the Activity page, verified on request.
+// The audit history: appended to only by the API dispatcher (each row carries its place in the hash
+// chain: one INSERT, one commit; its full-text entry follows in a batch), read by the Activity page,
+// verified on request.
 // There is deliberately no update or delete path (and triggers in the schema refuse both).
 import { and, count, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type {
@@ -12,7 +13,7 @@ import type {
   ChainedAuditEvent,
 } from '../../../shared/api/domain';
 import type { Db } from '../../db/database';
-import { auditChain, auditEvents } from '../../db/schema';
+import { auditEvents } from '../../db/schema';
 import { chainHash, ftsQuery, GENESIS } from './audit-chain';
 
 export interface NewAuditEvent {
@@ -28,6 +29,7 @@ export interface NewAuditEvent {
   hostId?: number | null;
   jobId?: string | null;
   sessionId?: string | null;
+  experimentId?: number | null;
 }
 
 /** A filter as the store takes it: what the API offers, and an id limit for jobs that read a snapshot. */
@@ -54,7 +56,13 @@ const COLUMNS = {
   hostId: auditEvents.hostId,
   jobId: auditEvents.jobId,
   sessionId: auditEvents.sessionId,
+  experimentId: auditEvents.experimentId,
 };
+
+const CHAINED = { ...COLUMNS, prevHash: auditEvents.prevHash, hash: auditEvents.hash };
+
+/** SQLite's code when an explicit id is taken: another writer appended first. */
+const TAKEN = 'SQLITE_CONSTRAINT_PRIMARYKEY';
 
 /** What a count says at most: a question's count is "10,000+" beyond this. */
 export const COUNT_CAP = 10_000;
@@ -62,9 +70,8 @@ export const COUNT_CAP = 10_000;
 export class AuditStore {
   // Prepared once: the dispatcher appends on every mutating call.
   private readonly insertEvent;
-  private readonly insertChain;
   private readonly insertFts;
-  private readonly lastHash;
+  private readonly readHead;
   /** The chain's head as last written here: read from the file again when another writer moved it. */
   private head: { id: number; hash: string } | null = null;
   /** Search entries not yet written: they go in small batches, off the one writer's hot path. */
@@ -76,21 +83,25 @@ export class AuditStore {
     private readonly now: () => number = Date.now,
   ) {
     const c = db.$client;
+    // The id is given, not left to AUTOINCREMENT: the hash covers it, so it is known before the
+    // insert, and the row and its chain entry are one statement (one commit, no transaction).
     this.insertEvent = c.prepare(
-      `INSERT INTO audit_events (ts, actor, action, target, params, result, error_code, duration_ms, host_id, job_id, session_id)
-       VALUES (@ts, @actor, @action, @target, @params, @result, @errorCode, @durationMs, @hostId, @jobId, @sessionId)`,
+      `INSERT INTO audit_events (id, ts, actor, action, target, params, result, error_code, duration_ms,
+                                 host_id, job_id, session_id, experiment_id, prev_hash, hash)
+       VALUES (@id, @ts, @actor, @action, @target, @params, @result, @errorCode, @durationMs,
+               @hostId, @jobId, @sessionId, @experimentId, @prevHash, @hash)`,
     );
-    this.insertChain = c.prepare('INSERT INTO audit_chain (event_id, prev_hash, hash) VALUES (?, ?, ?)');
     this.insertFts = c.prepare(
       'INSERT INTO audit_fts (rowid, action, actor, target, params, error_code) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    // The chain's head: its last row, or, when every row went to an archive, the archive's anchor.
-    this.lastHash = c
-      .prepare(
-        `SELECT COALESCE((SELECT hash FROM audit_chain ORDER BY event_id DESC LIMIT 1),
-                         (SELECT last_hash FROM audit_anchors ORDER BY last_event_id DESC LIMIT 1))`,
-      )
-      .pluck();
+    // The chain's head: the newest row (ids never go back: AUTOINCREMENT's counter remembers rows
+    // that went to an archive), its hash, or, when every row went to an archive, the anchor's.
+    this.readHead = c.prepare(
+      `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'), 0),
+                  COALESCE((SELECT MAX(id) FROM audit_events), 0)) AS id,
+              COALESCE((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1),
+                       (SELECT last_hash FROM audit_anchors ORDER BY last_event_id DESC LIMIT 1)) AS hash`,
+    );
     this.backfill();
     this.ftsTimer = setInterval(() => this.flush(), 200);
     this.ftsTimer.unref();
@@ -101,22 +112,30 @@ export class AuditStore {
    * search entry follows within 200 ms; a crash before that is repaired at the next start.
    */
   append(event: NewAuditEvent): number {
-    const e = { hostId: null, jobId: null, sessionId: null, ...event };
-    const id = this.db.$client.transaction(() => {
-      const r = this.insertEvent.run(e);
-      const rowId = Number(r.lastInsertRowid);
-      // Ids come one after the other (AUTOINCREMENT): any other id means another writer appended.
-      const prevHash =
-        this.head && this.head.id === rowId - 1
-          ? this.head.hash
-          : ((this.lastHash.get() as string | null) ?? GENESIS);
-      const hash = chainHash(prevHash, { ...e, id: rowId });
-      this.insertChain.run(rowId, prevHash, hash);
-      return { rowId, hash };
-    })();
-    this.head = { id: id.rowId, hash: id.hash };
-    this.pendingFts.push({ ...e, id: id.rowId });
-    return id.rowId;
+    const e = { hostId: null, jobId: null, sessionId: null, experimentId: null, ...event };
+    for (let attempt = 0; ; attempt++) {
+      const head = this.head ?? this.readChainHead();
+      const row = { ...e, id: head.id + 1, prevHash: head.hash };
+      const hash = chainHash(head.hash, row);
+      try {
+        this.insertEvent.run({ ...row, hash });
+      } catch (err) {
+        // Another writer (a second Labdeck on the same file) appended since: read the head again.
+        if ((err as { code?: string }).code === TAKEN && attempt < 5) {
+          this.head = null;
+          continue;
+        }
+        throw err;
+      }
+      this.head = { id: row.id, hash };
+      this.pendingFts.push(row);
+      return row.id;
+    }
+  }
+
+  private readChainHead(): { id: number; hash: string } {
+    const h = this.readHead.get() as { id: number; hash: string | null };
+    return { id: h.id, hash: h.hash ?? GENESIS };
   }
 
   /** Writes the search entries still pending (also before any search, so it sees every row). */
@@ -135,21 +154,32 @@ export class AuditStore {
     this.flush();
   }
 
-  /** At start: chain entries for rows written before the chain existed, search entries a crash lost. */
+  /**
+   * At start: hashes for rows written before the chain existed (only when no row has one yet: a
+   * row without a hash among chained ones did not come through here, and "Verify history" names
+   * it), and search entries a crash lost.
+   */
   private backfill(): void {
     const c = this.db.$client;
-    const unchained = this.db
-      .select(COLUMNS)
-      .from(auditEvents)
-      .leftJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
-      .where(sql`${auditChain.eventId} IS NULL`)
-      .orderBy(auditEvents.id)
-      .all() as AuditEvent[];
-    if (unchained.length) {
+    const anyChained = c.prepare('SELECT 1 FROM audit_events WHERE hash IS NOT NULL LIMIT 1').get();
+    if (!anyChained) {
+      // An upgrade from before the chain: every row so far gets its place, oldest first.
+      const unchained = this.db
+        .select(COLUMNS)
+        .from(auditEvents)
+        .orderBy(auditEvents.id)
+        .all() as AuditEvent[];
+      const fill = c.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE id = ? AND hash IS NULL');
       c.transaction(() => {
+        let prev =
+          (c
+            .prepare('SELECT last_hash FROM audit_anchors ORDER BY last_event_id DESC LIMIT 1')
+            .pluck()
+            .get() as string | undefined) ?? GENESIS;
         for (const e of unchained) {
-          const prevHash = (this.lastHash.get() as string | null) ?? GENESIS;
-          this.insertChain.run(e.id, prevHash, chainHash(prevHash, e));
+          const hash = chainHash(prev, e);
+          fill.run(prev, hash, e.id);
+          prev = hash;
         }
       })();
     }
@@ -172,6 +202,7 @@ export class AuditStore {
     if (f.hostId !== undefined) w.push(eq(auditEvents.hostId, f.hostId));
     if (f.jobId) w.push(eq(auditEvents.jobId, f.jobId));
     if (f.sessionId) w.push(eq(auditEvents.sessionId, f.sessionId));
+    if (f.experimentId !== undefined) w.push(eq(auditEvents.experimentId, f.experimentId));
     if (f.runAs) w.push(eq(auditEvents.runAs, f.runAs));
     if (f.secrets) w.push(eq(auditEvents.hasSecret, 1));
     if (f.targetSuffix)
@@ -225,12 +256,11 @@ export class AuditStore {
   /** One row with its chain entry. */
   get(id: number): ChainedAuditEvent | null {
     const r = this.db
-      .select({ ...COLUMNS, prevHash: auditChain.prevHash, hash: auditChain.hash })
+      .select(CHAINED)
       .from(auditEvents)
-      .innerJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
-      .where(eq(auditEvents.id, id))
+      .where(and(eq(auditEvents.id, id), sql`${auditEvents.hash} IS NOT NULL`))
       .get();
-    return r ?? null;
+    return (r as ChainedAuditEvent | undefined) ?? null;
   }
 
   /** Rows matching `filter` in id order with their hashes, `batch` at a time (for exports). */
@@ -238,10 +268,11 @@ export class AuditStore {
     let after = 0;
     for (;;) {
       const rows = this.db
-        .select({ ...COLUMNS, prevHash: auditChain.prevHash, hash: auditChain.hash })
+        .select(CHAINED)
         .from(auditEvents)
-        .innerJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
-        .where(and(this.where(filter), sql`${auditEvents.id} > ${after}`))
+        .where(
+          and(this.where(filter), sql`${auditEvents.id} > ${after}`, sql`${auditEvents.hash} IS NOT NULL`),
+        )
         .orderBy(auditEvents.id)
         .limit(batch)
         .all() as ChainedAuditEvent[];
@@ -275,73 +306,79 @@ export class AuditStore {
   }
 
   totalRows(): number {
-    return this.db.select({ n: count() }).from(auditChain).get()?.n ?? 0;
+    return this.db.select({ n: count() }).from(auditEvents).get()?.n ?? 0;
   }
 
   /**
-   * Walks the whole chain in order and names the first row that does not match: edited (its
-   * content no longer gives its hash), deleted (a chain entry without its row), or removed with
-   * its chain entry (the next entry's previous hash is not the hash before it). Yields to the
-   * event loop between batches and reports progress.
+   * Walks the whole chain in id order and names the first row that does not match: edited (its
+   * content no longer gives its hash), deleted (a gap in the ids, and the next row's previous hash
+   * is not the hash before it), slipped in (a row without a hash), or the newest rows deleted
+   * (AUTOINCREMENT's counter is past the last row). Yields to the event loop between batches and
+   * reports progress.
    */
   async verify(
     onProgress?: (done: number, total: number) => void,
     signal?: AbortSignal,
   ): Promise<AuditVerifyReport> {
+    const c = this.db.$client;
     const total = this.totalRows();
     // Older rows may have moved to an archive: its last hash is where the remaining chain starts.
-    let prev =
-      (this.db.$client
-        .prepare('SELECT last_hash FROM audit_anchors ORDER BY last_event_id DESC LIMIT 1')
-        .pluck()
-        .get() as string | undefined) ?? GENESIS;
+    const anchor = c
+      .prepare(
+        'SELECT last_event_id AS id, last_hash AS hash FROM audit_anchors ORDER BY last_event_id DESC LIMIT 1',
+      )
+      .get() as { id: number; hash: string } | undefined;
+    let prev = anchor?.hash ?? GENESIS;
+    let lastId = anchor?.id ?? 0;
     let done = 0;
-    let after = -1;
     const bad = (id: number, problem: string): AuditVerifyReport => ({
       ok: false,
       rows: done,
       firstBadId: id,
       problem,
     });
+    const page = c.prepare(
+      `SELECT id, ts, actor, action, target, params, result, error_code AS errorCode,
+              duration_ms AS durationMs, host_id AS hostId, job_id AS jobId, session_id AS sessionId,
+              experiment_id AS experimentId, prev_hash AS prevHash, hash
+       FROM audit_events WHERE id > ? ORDER BY id LIMIT 5000`,
+    );
     for (;;) {
       if (signal?.aborted) throw new Error('Cancelled.');
-      const batch = this.db.$client
-        .prepare(
-          `SELECT c.event_id AS chainId, c.prev_hash AS prevHash, c.hash AS hash, e.id AS id, e.ts AS ts,
-                  e.actor AS actor, e.action AS action, e.target AS target, e.params AS params,
-                  e.result AS result, e.error_code AS errorCode, e.duration_ms AS durationMs,
-                  e.host_id AS hostId, e.job_id AS jobId, e.session_id AS sessionId
-           FROM audit_chain c LEFT JOIN audit_events e ON e.id = c.event_id
-           WHERE c.event_id > ? ORDER BY c.event_id LIMIT 5000`,
-        )
-        .all(after) as (AuditEvent & { chainId: number; prevHash: string; hash: string })[];
+      const batch = page.all(lastId) as (AuditEvent & { prevHash: string | null; hash: string | null })[];
       if (!batch.length) break;
       for (const r of batch) {
+        if (r.hash === null || r.prevHash === null)
+          return bad(r.id, `row #${r.id} was added outside Labdeck (it has no place in the chain)`);
         if (r.prevHash !== prev) {
-          return bad(
-            r.chainId,
-            `the row before #${r.chainId} is missing from the chain (removed with its chain entry), or the chain was edited`,
-          );
+          if (r.id > lastId + 1) {
+            const gone = r.id - lastId - 1;
+            return bad(
+              lastId + 1,
+              gone === 1 ? `row #${lastId + 1} was deleted` : `rows #${lastId + 1}–#${r.id - 1} were deleted`,
+            );
+          }
+          return bad(r.id, `the row before #${r.id} is not the one it was chained to: the chain was edited`);
         }
-        if (r.id === null) return bad(r.chainId, `row #${r.chainId} was deleted`);
-        if (chainHash(prev, r) !== r.hash)
-          return bad(r.chainId, `row #${r.chainId} was changed after it was written`);
+        if (chainHash(prev, r) !== r.hash) return bad(r.id, `row #${r.id} was changed after it was written`);
         prev = r.hash;
+        lastId = r.id;
         done++;
       }
-      after = batch[batch.length - 1]!.chainId;
       onProgress?.(done, total);
       await new Promise((r) => setImmediate(r));
     }
-    // A row with no chain entry at all was slipped in past the one writer.
-    const stray = this.db.$client
-      .prepare(
-        'SELECT e.id FROM audit_events e LEFT JOIN audit_chain c ON c.event_id = e.id WHERE c.event_id IS NULL LIMIT 1',
-      )
-      .pluck()
-      .get() as number | undefined;
-    if (stray !== undefined)
-      return bad(stray, `row #${stray} was added outside Labdeck (it has no place in the chain)`);
+    const seq =
+      (c.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'").pluck().get() as
+        number | undefined) ?? 0;
+    if (seq > lastId) {
+      return bad(
+        lastId + 1,
+        seq === lastId + 1
+          ? `row #${seq} (the newest) was deleted`
+          : `rows #${lastId + 1}–#${seq} (the newest) were deleted`,
+      );
+    }
     return { ok: true, rows: done, firstBadId: null, problem: null };
   }
 }

@@ -36,6 +36,7 @@ function row(p: Partial<AuditEvent>): AuditEvent {
     hostId: null,
     jobId: null,
     sessionId: null,
+    experimentId: null,
     ...p,
   };
 }

@@ -88,6 +88,7 @@ function chipsOf(f: AuditFilterInput): { key: keyof AuditFilterInput; label: str
   const chips: { key: keyof AuditFilterInput; label: string }[] = [];
   if (f.jobId) chips.push({ key: 'jobId', label: `job ${f.jobId.slice(0, 8)}` });
   if (f.sessionId) chips.push({ key: 'sessionId', label: `terminal session ${f.sessionId.slice(0, 8)}` });
+  if (f.experimentId) chips.push({ key: 'experimentId', label: `experiment #${f.experimentId}` });
   if (f.runAs) chips.push({ key: 'runAs', label: `shells as ${f.runAs}` });
   if (f.targetSuffix) chips.push({ key: 'targetSuffix', label: `target ends “${f.targetSuffix.trim()}”` });
   if (f.secrets) chips.push({ key: 'secrets', label: 'a secret was given' });

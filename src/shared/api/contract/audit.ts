@@ -30,6 +30,7 @@ export const auditFilterSchema = z
     hostId: z.number().int().positive().optional(),
     jobId: z.string().uuid().optional(),
     sessionId: z.string().uuid().optional(),
+    experimentId: z.number().int().positive().optional(),
     targetSuffix: z.string().min(1).max(64).optional(),
     runAs: z
       .string()
