@@ -16,9 +16,12 @@ import { SettingsService } from '../../src/main/services/settings/settings-servi
 import ensureBuilt from '../../tests/support/ensure-built';
 import { CHROMIUM_LAUNCH } from '../../tests/support/chromium';
 import { startServe } from '../../tests/support/serve-process';
+import { bootstrapBench } from './bootstrap';
+import { metricsBench } from './metrics';
 import { sshBench } from './ssh';
 import { fmtMs, median, pct, printTable, spread, type BenchRow, type Target } from './stats';
 import { terminalBench } from './terminal';
+import { dockerBench } from './docker';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MIGRATIONS = path.join(ROOT, 'drizzle');
@@ -364,6 +367,9 @@ async function main(): Promise<void> {
   }
   if (want('ssh')) rows.push(...(await sshBench(targets)));
   if (want('terminal')) rows.push(...(await terminalBench(targets)));
+  if (want('bootstrap')) rows.push(...(await bootstrapBench(targets)));
+  if (want('docker')) rows.push(...(await dockerBench(targets)));
+  if (want('metrics')) rows.push(...(await metricsBench(targets)));
   const ok = printTable(
     `Labdeck bench — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}. ` +
       'Figures move a lot between machines: compare within one run, and read the spread.',

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     port: Number(values.port),
     allowRemote: values['allow-remote'],
     downloadsDir: path.join(dataDir, 'exports'),
+    prometheus: () => app.metricsText(),
   });
   console.log(`Labdeck (browser mode) data folder: ${dataDir}`);
   console.log(`Labdeck is ready: ${server.url}`);

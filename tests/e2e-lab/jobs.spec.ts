@@ -5,22 +5,9 @@
 // one at a time per host, so a test that stopped half-way never holds up the next one.
 import type { Page } from '@playwright/test';
 import { expect, screenshot, test } from '../e2e/fixtures';
-import { readState } from '../lab/faults';
+import { addOnlineHost } from './add-host';
 
-const labHost = (name: string) => readState().hosts.find((h) => h.name === name)!;
-
-async function addOnlineHost(app: Page, name: string, lab = 'h1'): Promise<void> {
-  const h = labHost(lab);
-  await app.getByTestId('add-host').click();
-  await app.getByTestId('host-name').fill(name);
-  await app.getByTestId('host-address').fill(h.address);
-  await app.getByTestId('host-user').fill(h.user.user);
-  await app.getByTestId('host-keypath').fill(h.user.keyFile);
-  await app.getByTestId('host-save').click();
-  await app.getByTestId('connect').click();
-  await app.getByTestId('trust-key').click();
-  await expect(app.getByTestId('host-state-label')).toHaveText('online');
-}
+const addHost = (app: Page, name: string, lab = 'h1'): Promise<void> => addOnlineHost(app, name, lab);
 
 /** From a host's page: Run command…, type it, Run; the Jobs tab opens on the new job. */
 async function runFromHost(app: Page, host: string, command: string): Promise<void> {
@@ -41,7 +28,7 @@ const log = (app: Page) => app.getByTestId('job-log');
 const row = (app: Page, command: string) => app.getByTestId('job-row').filter({ hasText: `Run: ${command}` });
 
 test('run a command: the Jobs tab follows its live log to success', async ({ app }) => {
-  await addOnlineHost(app, 'jobs-h1');
+  await addHost(app, 'jobs-h1');
   const command = 'echo hello-$((6*7)); echo oops >&2; sleep 1; echo done';
   await runFromHost(app, 'jobs-h1', command);
 
@@ -67,7 +54,7 @@ test('run a command: the Jobs tab follows its live log to success', async ({ app
 });
 
 test('a failing command fails the job, and says the exit code', async ({ app }) => {
-  await addOnlineHost(app, 'jobs-fail');
+  await addHost(app, 'jobs-fail');
   await runFromHost(app, 'jobs-fail', 'echo about-to-fail; exit 3');
   await expect(state(app)).toHaveText('failed', { timeout: 20_000 });
   await expect(app.getByTestId('job-message')).toContainText('exited with 3');
@@ -78,7 +65,7 @@ test('a failing command fails the job, and says the exit code', async ({ app }) 
 });
 
 test('cancel a running job; a second one on the host waits for it, then runs', async ({ app }) => {
-  await addOnlineHost(app, 'jobs-cancel');
+  await addHost(app, 'jobs-cancel');
   await runFromHost(app, 'jobs-cancel', 'sleep 300');
   await expect(state(app)).toHaveText('running', { timeout: 15_000 });
   await expect(app.getByTestId('job-step')).toHaveAttribute('data-state', 'running');
@@ -128,7 +115,7 @@ test('a job that ends while another tab shows is announced; the toast opens it',
     }
     Object.defineProperty(globalThis, 'Notification', { value: FakeNotification, configurable: true });
   });
-  await addOnlineHost(app, 'jobs-toast');
+  await addHost(app, 'jobs-toast');
   await runFromHost(app, 'jobs-toast', 'sleep 2; echo toast-ok');
   await runFromHost(app, 'jobs-toast', 'sleep 1; exit 3');
   await app.getByTestId('nav-activity').click();
@@ -162,8 +149,8 @@ test('a job that ends while another tab shows is announced; the toast opens it',
 });
 
 test('run on several hosts from the Jobs page: one step per host, lines marked by host', async ({ app }) => {
-  await addOnlineHost(app, 'jobs-m1', 'h1');
-  await addOnlineHost(app, 'jobs-m2', 'h2');
+  await addHost(app, 'jobs-m1', 'h1');
+  await addHost(app, 'jobs-m2', 'h2');
   await app.getByTestId('nav-jobs').click();
   await app.getByTestId('jobs-run-command').click();
   const dialog = app.getByTestId('run-command-dialog');
@@ -187,7 +174,7 @@ test('run on several hosts from the Jobs page: one step per host, lines marked b
 });
 
 test('the Activity page records starting and cancelling jobs, and how each ended', async ({ app }) => {
-  await addOnlineHost(app, 'jobs-audit');
+  await addHost(app, 'jobs-audit');
   await runFromHost(app, 'jobs-audit', 'sleep 300');
   await expect(state(app)).toHaveText('running', { timeout: 15_000 });
   app.once('dialog', (d) => void d.accept());
@@ -215,7 +202,7 @@ test('the Activity page records starting and cancelling jobs, and how each ended
 test('a flood of output: the page keeps the last lines only, and says when the log was cut', async ({
   app,
 }) => {
-  await addOnlineHost(app, 'jobs-flood');
+  await addHost(app, 'jobs-flood');
   // After a pause (so the page follows the log live from its first line: see the next test for
   // why), 7,000 short lines, then ~6 MB of 4,000-character lines: past the job's 4 MiB log cap in
   // about 8,000 lines all told.
@@ -245,7 +232,7 @@ test('a flood of output: the page keeps the last lines only, and says when the l
 // The log comes from the store when it is opened late: every line, paged, even when the client
 // falls behind in the middle of catching up.
 test('a log opened after the job ended shows its last line, however long the log', async ({ app }) => {
-  await addOnlineHost(app, 'jobs-long');
+  await addHost(app, 'jobs-long');
   await runFromHost(app, 'jobs-long', 'seq 1 12000');
   await expect(state(app)).toHaveText('succeeded', { timeout: 30_000 });
   // A fresh page: the log now comes from the store alone.

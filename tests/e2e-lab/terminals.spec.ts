@@ -2,22 +2,9 @@
 // back; split view; the tab marks an ended shell; Enter opens a new one with the scrollback kept.
 import type { Page } from '@playwright/test';
 import { expect, screenshot, test } from '../e2e/fixtures';
-import { readState } from '../lab/faults';
+import { addOnlineHost } from './add-host';
 
-const labHost = (name: string) => readState().hosts.find((h) => h.name === name)!;
-
-async function addOnlineHost(app: Page, name: string): Promise<void> {
-  const h1 = labHost('h1');
-  await app.getByTestId('add-host').click();
-  await app.getByTestId('host-name').fill(name);
-  await app.getByTestId('host-address').fill(h1.address);
-  await app.getByTestId('host-user').fill(h1.user.user);
-  await app.getByTestId('host-keypath').fill(h1.user.keyFile);
-  await app.getByTestId('host-save').click();
-  await app.getByTestId('connect').click();
-  await app.getByTestId('trust-key').click();
-  await expect(app.getByTestId('host-state-label')).toHaveText('online');
-}
+const addHost = (app: Page, name: string): Promise<void> => addOnlineHost(app, name, 'h1');
 
 /** The visible text of a terminal (xterm's DOM renderer rows, or its accessibility tree). */
 const screenText = (app: Page, pane = 0) =>
@@ -26,9 +13,10 @@ const screenText = (app: Page, pane = 0) =>
 test('type a command and see its output; yes + Ctrl-C gives the prompt back', async ({ app }) => {
   // Screen reader support puts the terminal's text in the DOM, where the test can read it.
   await app.getByTestId('nav-settings').click();
-  await app.getByTestId('screen-reader').click();
+  // check(), not click(): the server (shared by this worker's tests) may have it on already.
+  await app.getByTestId('screen-reader').check();
   await expect(app.getByTestId('screen-reader')).toBeChecked();
-  await addOnlineHost(app, 'term-h1');
+  await addHost(app, 'term-h1');
   await app.getByTestId('open-terminal').click();
   const pane = app.getByTestId('term-pane-0');
   await expect(pane).toHaveAttribute('data-status', 'open');
@@ -100,7 +88,7 @@ test('binary garbage in a terminal keeps the console quiet (no xterm parse error
   await app.getByTestId('nav-settings').click();
   await app.getByTestId('screen-reader').check();
   await expect(app.getByTestId('screen-reader')).toBeChecked();
-  await addOnlineHost(app, 'garbage-h1');
+  await addHost(app, 'garbage-h1');
   await app.getByTestId('open-terminal').click();
   const pane = app.getByTestId('term-pane-0');
   await expect(pane).toHaveAttribute('data-status', 'open');

@@ -36,6 +36,17 @@ describe('browser-mode server access control', () => {
     }
   });
 
+  it('serves GET /metrics in Prometheus text format, with the token as a bearer token only', async () => {
+    expect((await get(`${s.origin}/metrics`)).status).toBe(401);
+    const wrong = await get(`${s.origin}/metrics`, { authorization: 'Bearer wrong-token-wrong' });
+    expect(wrong.status).toBe(401);
+    const ok = await get(`${s.origin}/metrics`, { authorization: `Bearer ${s.token}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    // No hosts in this data folder: the families with rows only, so an empty but valid answer.
+    expect(await ok.text()).toBe('\n');
+  });
+
   it('prints a loopback URL that carries the token', () => {
     expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+$/);
     expect(s.output()).toContain('data folder:');

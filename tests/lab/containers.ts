@@ -31,7 +31,11 @@ function rewriteConfig(
   const hwaddr = /^lxc\.net\.0\.hwaddr\s*=\s*(\S+)/m.exec(old)?.[1];
   const keep = old
     .split('\n')
-    .filter((l) => l.trim() && !/^lxc\.(net\.|apparmor\.|cgroup\.memory)/.test(l.trim()));
+    .filter(
+      (l) =>
+        l.trim() &&
+        !/^lxc\.(net\.|apparmor\.|cgroup\.memory|cgroup\.devices|mount\.auto|cap\.drop)/.test(l.trim()),
+    );
   const ours = [
     'lxc.net.0.type = veth',
     `lxc.net.0.link = ${o.bridge}`,
@@ -41,6 +45,11 @@ function rewriteConfig(
     `lxc.net.0.ipv4.gateway = ${o.gateway}`,
     'lxc.apparmor.profile = unconfined',
     `lxc.cgroup.memory.limit_in_bytes = ${o.memory}`,
+    // Docker inside the container (the bootstrap's docker role): writable proc/sys/cgroups, all
+    // devices, no capabilities dropped — what Proxmox's "nesting" feature amounts to.
+    'lxc.mount.auto = proc:rw sys:rw cgroup:rw',
+    'lxc.cgroup.devices.allow = a',
+    'lxc.cap.drop =',
   ];
   fs.writeFileSync(file, `${[...keep, ...ours].join('\n')}\n`);
 }

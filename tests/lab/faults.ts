@@ -2,7 +2,7 @@
 // They act through the state on disk, so any process (a test worker, the CLI) can use them.
 import fs from 'node:fs';
 import net from 'node:net';
-import { alive, attempt, nsExec } from './sh';
+import { alive, attempt, nsExec, run } from './sh';
 import { hostKeyFile, hostKeyInfo, sshdPid, startSshd, stopSshd, waitForSsh } from './sshd';
 import { newHostKey } from './identity';
 import type { LabDescription, LabHost } from './types';
@@ -52,6 +52,28 @@ export class Faults {
   loss(name: string, percent: number): void {
     const p = String(Math.min(100, Math.max(0, percent)) / 100);
     this.fault(name, [['-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP']]);
+  }
+
+  /**
+   * An LXC container's SSH cut off from this machine (its own netns has no iptables): SSH packets
+   * to and from it dropped here, its other traffic (the apt cache on the bridge) left alone.
+   */
+  cutSsh(name: string): void {
+    for (const r of this.sshRules(name)) run('iptables', ['-w', '-I', ...r]);
+  }
+
+  restoreSsh(name: string): void {
+    for (const r of this.sshRules(name)) while (attempt('iptables', ['-w', '-D', ...r]));
+  }
+
+  private sshRules(name: string): string[][] {
+    const h = this.lab.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`no lab host named ${name}`);
+    const tag = ['-m', 'comment', '--comment', 'labdeck-lab-fault', '-j', 'DROP'];
+    return [
+      ['OUTPUT', '-d', h.address, '-p', 'tcp', '--dport', String(h.port), ...tag],
+      ['INPUT', '-s', h.address, '-p', 'tcp', '--sport', String(h.port), ...tag],
+    ];
   }
 
   /** Undo cut, refuse and loss. */

@@ -16,6 +16,7 @@ const NEEDS: [string, string][] = [
   ['lxcfs', 'lxcfs'],
   ['/usr/sbin/apt-cacher-ng', 'apt-cacher-ng'],
   ['dockerd', 'docker.io'],
+  ['docker-registry', 'docker-registry'],
   ['nsenter', 'util-linux'],
   ['zstd', 'zstd'],
   ['rsync', 'rsync'],
@@ -42,7 +43,7 @@ export function preflight(
   }
   const missing = new Set<string>();
   for (const [cmd, pkg] of NEEDS) {
-    if (!opts.docker && pkg === 'docker.io') continue;
+    if (!opts.docker && (pkg === 'docker.io' || pkg === 'docker-registry')) continue;
     if (!opts.containers && ['lxc', 'lxc-templates', 'debootstrap', 'lxcfs', 'apt-cacher-ng'].includes(pkg))
       continue;
     if (!probe.has(cmd)) missing.add(pkg);

@@ -26,6 +26,8 @@ export function harness(options: Partial<AppOptions> = {}): Harness {
     mode: 'browser',
     version: 'test',
     knownHostsFiles: [],
+    // Off unless a test asks: other areas' tests count their own channels on each host.
+    hostMetrics: false,
     ...options,
   });
   const ctx = { actor: 'tester@integration' };

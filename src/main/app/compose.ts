@@ -11,9 +11,16 @@ import { openDatabase } from '../db/database';
 import type { AutomaticEvent, Handlers, StreamFactories } from '../lib/area';
 import { appApi } from '../services/app/app.api';
 import { auditApi } from '../services/audit/audit.api';
+import { bootstrapApi } from '../services/bootstrap/bootstrap.api';
+import { BootstrapService } from '../services/bootstrap/bootstrap-service';
+import { BootstrapStore } from '../services/bootstrap/bootstrap-store';
 import { AuditStore } from '../services/audit/audit-store';
 import { archiveJob, RetentionScheduler } from '../services/audit/audit-archive';
 import { closeInterrupted, OpenItemStore } from '../services/audit/open-items';
+import { dockerApi } from '../services/docker/docker.api';
+import { DockerService } from '../services/docker/docker-service';
+import { DockerEngines } from '../services/docker/engines';
+import { ContainerShells } from '../services/docker/shells';
 import { AuditQuestions } from '../services/audit/questions';
 import { hostsApi } from '../services/hosts/hosts.api';
 import { CredentialResolver, HostService } from '../services/hosts/host-service';
@@ -21,9 +28,15 @@ import { HostStore } from '../services/hosts/host-store';
 import { JobRunner } from '../services/jobs/job-runner';
 import { JobStore } from '../services/jobs/job-store';
 import { jobsApi } from '../services/jobs/jobs.api';
+import { AlertTracker, DEFAULT_THRESHOLDS, type AlertThresholds } from '../services/metrics/alerts';
+import { MetricHistoryStore } from '../services/metrics/history-store';
+import { metricsApi } from '../services/metrics/metrics.api';
+import { MetricsService } from '../services/metrics/metrics-service';
+import { prometheusText } from '../services/metrics/prometheus';
 import { KeyFileCipher, SecretStore, type Cipher } from '../services/secrets/secret-store';
 import { SettingsService } from '../services/settings/settings-service';
 import { HostKeyTrust } from '../services/ssh/host-keys';
+import { shCommand } from '../services/ssh/quote';
 import { SshPool, type PoolOptions } from '../services/ssh/ssh-pool';
 import { LocalMetricsService } from '../services/system/local-metrics-service';
 import { SystemInformationProbe, type MetricsProbe } from '../services/system/metrics-probe';
@@ -45,6 +58,19 @@ export interface AppOptions {
   ssh?: PoolOptions;
   /** How often open terminals are marked alive, for the "interrupted" close after a crash. */
   heartbeatMs?: number;
+  /** The bundled Ansible (bootstrap.sh, site.yml, roles); default: beside the migrations folder. */
+  ansibleDir?: string;
+  /** Bootstrap's waits between reconnects while a host's link is down. */
+  bootstrapRetryMs?: number[];
+  /** The host metrics collector; default: resources/metrics/collector.sh beside the migrations folder. */
+  collectorScript?: string;
+  /** Host metrics alert thresholds, over the defaults (disk > 90%, memory available < 5%, ...). */
+  alertThresholds?: Partial<AlertThresholds>;
+  /**
+   * Run a metrics collector on each connected host (default true). Tests of other areas turn it
+   * off, so the channels they count are their own.
+   */
+  hostMetrics?: boolean;
 }
 
 export interface AppServices {
@@ -55,6 +81,10 @@ export interface AppServices {
   pool: SshPool;
   terminals: TerminalService;
   jobs: JobRunner;
+  bootstrap: BootstrapService;
+  hostMetrics: MetricsService;
+  /** Every host's latest figures in Prometheus text format (browser mode's GET /metrics). */
+  metricsText(): string;
   /** Closes what is still open through the dispatcher (so the history says so), then everything. */
   close(): Promise<void>;
 }
@@ -132,6 +162,46 @@ export function createApp(options: AppOptions): AppServices {
   const hostsArea = hostsApi({ hosts, pool, nameOf, record });
   const terminalsArea = terminalsApi(terminals, nameOf, record);
   const jobsArea = jobsApi({ runner: jobs, pool, hosts: hostStore });
+  const bootstrap = new BootstrapService({
+    store: new BootstrapStore(database.db),
+    pool,
+    hosts: hostStore,
+    runner: jobs,
+    secrets,
+    ansibleDir: options.ansibleDir ?? path.join(path.dirname(options.migrationsFolder), 'ansible'),
+    retryMs: options.bootstrapRetryMs,
+  });
+  const bootstrapArea = bootstrapApi(bootstrap);
+  const engines = new DockerEngines(pool, nameOf);
+  const docker = new DockerService(engines, () => hostStore.list(), (id) => pool.state(id).state === 'online');
+  const shells = new ContainerShells();
+  const dockerArea = dockerApi({ docker, shells, runner: jobs, nameOf, record });
+  const collector = fs.readFileSync(
+    options.collectorScript ??
+      path.join(path.dirname(options.migrationsFolder), 'resources', 'metrics', 'collector.sh'),
+    'utf8',
+  );
+  const metricHistory = new MetricHistoryStore(database.sqlite);
+  const alerts = new AlertTracker(
+    record,
+    nameOf,
+    { ...DEFAULT_THRESHOLDS, ...options.alertThresholds },
+    (id) => hostMetrics.alertsChanged(id),
+  );
+  const hostMetrics = new MetricsService(
+    {
+      open: (id) => pool.execSocket(id, shCommand(['sh', '-c', collector]), { background: true }),
+      events: pool.events,
+      states: () => pool.states(),
+      store: metricHistory,
+      alerts,
+    },
+    {
+      intervalMs: options.metricsIntervalMs ?? 1000,
+      onError: (err) => console.warn('[metrics] host collector:', err),
+    },
+  );
+  const metricsArea = metricsApi(hostMetrics, metricHistory);
   const handlers: Handlers = {
     ...app.handlers,
     ...system.handlers,
@@ -139,17 +209,25 @@ export function createApp(options: AppOptions): AppServices {
     ...hostsArea.handlers,
     ...terminalsArea.handlers,
     ...jobsArea.handlers,
+    ...bootstrapArea.handlers,
+    ...dockerArea.handlers,
+    ...metricsArea.handlers,
   };
   const streams: StreamFactories = {
     ...system.streams,
     ...hostsArea.streams,
     ...terminalsArea.streams,
     ...jobsArea.streams,
+    ...bootstrapArea.streams,
+    ...dockerArea.streams,
+    ...metricsArea.streams,
   };
 
   const dispatcher = new Dispatcher(handlers, audit, { openItems });
   closeInterrupted(openItems.takeAll(), record);
-  jobs.recoverInterrupted();
+  // Bootstrap runs go on on their hosts without Labdeck: they are followed again, not interrupted.
+  jobs.recoverInterrupted({ bootstrap: bootstrap.resumer });
+  bootstrap.settleOrphans();
   const heartbeat = setInterval(() => {
     try {
       openItems.heartbeat();
@@ -158,6 +236,7 @@ export function createApp(options: AppOptions): AppServices {
     }
   }, options.heartbeatMs ?? 10_000);
   heartbeat.unref();
+  if (options.hostMetrics !== false) hostMetrics.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -168,6 +247,16 @@ export function createApp(options: AppOptions): AppServices {
     pool,
     terminals,
     jobs,
+    bootstrap,
+    hostMetrics,
+    // Hosts still in the inventory only (a removed one's last figures are not exported).
+    metricsText: () => {
+      const ids = new Set(hostStore.list().map((h) => h.id));
+      return prometheusText(
+        hostMetrics.fleet().filter((e) => ids.has(e.hostId)),
+        nameOf,
+      );
+    },
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat);
@@ -176,10 +265,14 @@ export function createApp(options: AppOptions): AppServices {
         for (const item of openItems.list()) {
           await dispatcher.dispatch(item.closeWith, { id: item.id }, { actor: SHUTDOWN_ACTOR });
         }
-        // Running jobs are cancelled (their remote processes stopped) and end in the history.
+        // Running jobs are cancelled (their remote processes stopped) and end in the history;
+        // detached ones (a bootstrap run on a host) are left going and followed again at the next start.
         await jobs.close();
         metrics.stop();
+        hostMetrics.close();
         terminals.closeAll();
+        shells.closeAll();
+        engines.close();
         pool.close();
         audit.close();
         database.close();

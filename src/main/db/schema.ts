@@ -196,3 +196,111 @@ export const auditAnchors = sqliteTable('audit_anchors', {
   newestTs: integer('newest_ts').notNull(),
   createdAt: integer('created_at').notNull(),
 });
+
+/** Bootstrap runs (a preview or an apply of the bundled Ansible roles on some hosts): one job each. */
+export const bootstrapRuns = sqliteTable(
+  'bootstrap_runs',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id').notNull(),
+    mode: text('mode', { enum: ['check', 'apply'] }).notNull(),
+    /** JSON array of role names. */
+    roles: text('roles').notNull(),
+    /** JSON of the variables given; secret ones stored as "[secret]" (their values are in secrets). */
+    vars: text('vars').notNull(),
+    state: text('state', {
+      enum: ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'],
+    }).notNull(),
+    actor: text('actor').notNull(),
+    createdAt: integer('created_at').notNull(),
+    endedAt: integer('ended_at'),
+    previewOf: text('preview_of'),
+    approvedAs: text('approved_as'),
+  },
+  (t) => [index('bootstrap_runs_created_idx').on(t.createdAt)],
+);
+
+/** One host's part of a run: where it runs on the host, how far Labdeck has read its events. */
+export const bootstrapHosts = sqliteTable(
+  'bootstrap_hosts',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => bootstrapRuns.id, { onDelete: 'cascade' }),
+    /** Not a foreign key: the history outlives a removed host (its name is kept here). */
+    hostId: integer('host_id').notNull(),
+    hostName: text('host_name').notNull(),
+    state: text('state').notNull(),
+    message: text('message'),
+    /** The run's folder on the host, and how it was started (systemd unit or setsid pid). */
+    remoteDir: text('remote_dir'),
+    launcher: text('launcher'),
+    /** Bytes of the host's events file already read and stored. */
+    offset: integer('offset').notNull().default(0),
+    ok: integer('ok').notNull().default(0),
+    changed: integer('changed').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    unreachable: integer('unreachable').notNull().default(0),
+    currentTask: text('current_task'),
+    exitCode: integer('exit_code'),
+    expectedTasks: integer('expected_tasks'),
+    startedAt: integer('started_at'),
+    endedAt: integer('ended_at'),
+    /** Ansible's own output, the tail kept up to a cap. */
+    log: text('log'),
+    logTruncated: integer('log_truncated', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.hostId] }), index('bootstrap_hosts_host_idx').on(t.hostId)],
+);
+
+/** Every task of a host's run as its events arrived. */
+export const bootstrapTasks = sqliteTable(
+  'bootstrap_tasks',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => bootstrapRuns.id, { onDelete: 'cascade' }),
+    hostId: integer('host_id').notNull(),
+    seq: integer('seq').notNull(),
+    taskId: text('task_id').notNull(),
+    name: text('name').notNull(),
+    role: text('role'),
+    action: text('action'),
+    handler: integer('handler', { mode: 'boolean' }).notNull().default(false),
+    status: text('status').notNull(),
+    startedAt: integer('started_at').notNull(),
+    durationMs: integer('duration_ms'),
+    msg: text('msg'),
+    /** JSON: diff, stdout, stderr, loop items. */
+    detail: text('detail'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.hostId, t.seq] })],
+);
+
+/** Per-host bootstrap preferences. */
+export const bootstrapPrefs = sqliteTable('bootstrap_prefs', {
+  hostId: integer('host_id').primaryKey(),
+  skipPreview: integer('skip_preview', { mode: 'boolean' }).notNull().default(false),
+});
+
+/**
+ * Host metrics history, downsampled on write: `res` is the bucket's width in seconds (1 for the
+ * last hour, 60 for 7 days, 900 for 90 days), `ts` its start (seconds); min/avg/max keep spikes.
+ */
+export const metricPoints = sqliteTable(
+  'metric_points',
+  {
+    hostId: integer('host_id').notNull(),
+    metric: text('metric').notNull(),
+    res: integer('res').notNull(),
+    ts: integer('ts').notNull(),
+    min: real('min').notNull(),
+    avg: real('avg').notNull(),
+    max: real('max').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.hostId, t.metric, t.res, t.ts] }),
+    index('metric_points_res_ts_idx').on(t.res, t.ts),
+  ],
+);

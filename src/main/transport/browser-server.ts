@@ -23,6 +23,8 @@ export interface BrowserServerOptions {
   allowRemote?: boolean;
   /** Files the app wrote for the person (exports), served as downloads under /downloads/NAME. */
   downloadsDir?: string;
+  /** GET /metrics: the hosts' latest figures in Prometheus text format (token as for the rest). */
+  prometheus?: () => string;
   log?: (line: string) => void;
 }
 
@@ -185,6 +187,12 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
     }
     if (rel.startsWith('/downloads/')) {
       download(rel.slice('/downloads/'.length), req, res);
+      return;
+    }
+    if (rel === '/metrics' && o.prometheus) {
+      res
+        .writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', ...security })
+        .end(req.method === 'HEAD' ? undefined : o.prometheus());
       return;
     }
     if (rel === '/' || !path.extname(rel)) rel = '/index.html';

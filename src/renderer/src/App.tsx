@@ -4,7 +4,11 @@ import { api, useConnection } from './api';
 import { Sidebar } from './components/Sidebar';
 import { TabBar } from './components/TabBar';
 import { Toasts } from './components/Toasts';
+import { BootstrapDialog } from './components/BootstrapDialog';
 import { ActivityPage } from './pages/ActivityPage';
+import { BootstrapPage } from './pages/BootstrapPage';
+import { DockerFleetPage } from './pages/DockerFleetPage';
+import { FleetPage } from './pages/FleetPage';
 import { JobsPage } from './pages/JobsPage';
 import { LocalMachinePage } from './pages/LocalMachinePage';
 import { HostPage } from './pages/HostPage';
@@ -26,6 +30,12 @@ function Page({ tab }: { tab: Tab }): React.JSX.Element | null {
       return <JobsPage />;
     case 'settings':
       return <SettingsPage />;
+    case 'docker':
+      return <DockerFleetPage />;
+    case 'fleet':
+      return <FleetPage />;
+    case 'bootstrap':
+      return <BootstrapPage runId={tab.runId} hostFilter={tab.hostFilter} />;
     case 'host':
       return <HostPage key={tab.hostId} hostId={tab.hostId!} />;
     case 'terminal':
@@ -39,6 +49,8 @@ export function App(): React.JSX.Element {
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
   const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
   const syncHosts = useUi((s) => s.syncHosts);
+  const bootstrapHosts = useUi((s) => s.bootstrapHosts);
+  const askBootstrap = useUi((s) => s.askBootstrap);
   useHostStatesStream();
   useJobsStream();
   useEffect(() => {
@@ -76,6 +88,7 @@ export function App(): React.JSX.Element {
         </div>
       </main>
       <Toasts />
+      {bootstrapHosts && <BootstrapDialog hostIds={bootstrapHosts} onClose={() => askBootstrap(null)} />}
     </div>
   );
 }

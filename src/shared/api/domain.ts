@@ -202,6 +202,8 @@ export interface HostState {
   /** Open SSH connections and channels to this host. */
   connections: number;
   channels: number;
+  /** Of those, channels Labdeck keeps open by itself (the metrics collector): no one's work ends with them. */
+  backgroundChannels?: number;
   /** Next automatic reconnect attempt, when one is scheduled. */
   retryAt: number | null;
   /** The secret a person must (re-)enter before this host can connect: missing or refused. */

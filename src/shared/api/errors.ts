@@ -22,6 +22,11 @@ export const ERROR_CODES = [
   'PERMISSION_DENIED',
   /** Cut short when Labdeck stopped (a crash, a kill): recorded at the next start. */
   'INTERRUPTED',
+  // Docker on a host
+  /** Neither the docker command nor an engine socket is on the host. */
+  'DOCKER_NOT_INSTALLED',
+  /** Docker is installed but its daemon does not answer (no socket, or nobody listening). */
+  'DOCKER_NOT_RUNNING',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -4,8 +4,11 @@
 import type { CallName, StreamName } from './contract';
 import { APP_CALLS } from './contract/app.names';
 import { AUDIT_CALLS } from './contract/audit.names';
+import { BOOTSTRAP_CALLS, BOOTSTRAP_STREAMS } from './contract/bootstrap.names';
+import { DOCKER_CALLS, DOCKER_STREAMS } from './contract/docker.names';
 import { HOSTS_CALLS, HOSTS_STREAMS } from './contract/hosts.names';
 import { JOBS_CALLS, JOBS_STREAMS } from './contract/jobs.names';
+import { METRICS_CALLS, METRICS_STREAMS } from './contract/metrics.names';
 import { SYSTEM_CALLS, SYSTEM_STREAMS } from './contract/system.names';
 import { TERMINALS_CALLS, TERMINALS_STREAMS } from './contract/terminals.names';
 
@@ -16,6 +19,9 @@ export const CALL_NAMES = [
   ...HOSTS_CALLS,
   ...TERMINALS_CALLS,
   ...JOBS_CALLS,
+  ...BOOTSTRAP_CALLS,
+  ...DOCKER_CALLS,
+  ...METRICS_CALLS,
 ] as const satisfies readonly CallName[];
 
 export const STREAM_NAMES = [
@@ -23,6 +29,9 @@ export const STREAM_NAMES = [
   ...HOSTS_STREAMS,
   ...TERMINALS_STREAMS,
   ...JOBS_STREAMS,
+  ...BOOTSTRAP_STREAMS,
+  ...DOCKER_STREAMS,
+  ...METRICS_STREAMS,
 ] as const satisfies readonly StreamName[];
 
 type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;

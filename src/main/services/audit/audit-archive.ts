@@ -106,7 +106,16 @@ export function archiveJob(
       const lastRow: ChainedAuditEvent = last;
       const head: ChainedAuditEvent = firstRow;
       await ctx.step('Move the rows', () => {
+        // Their search entries go with them: written first, so each can be taken out by its words.
+        audit.flush();
         db.transaction(() => {
+          db.$client
+            .prepare(
+              `INSERT INTO audit_fts (audit_fts, rowid, action, actor, target, params, error_code)
+               SELECT 'delete', e.id, e.action, e.actor, e.target, e.params, COALESCE(e.error_code, '')
+               FROM audit_events e WHERE e.id <= ? AND e.id IN (SELECT rowid FROM audit_fts)`,
+            )
+            .run(lastRow.id);
           db.insert(auditAnchors)
             .values({
               firstEventId: head.id,

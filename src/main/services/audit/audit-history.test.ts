@@ -528,6 +528,18 @@ describe('retention', () => {
     expect(archive!.bytes).toBeGreaterThan(0);
     expect(await searchArchive(dir, archive!.file, 'gpu1 auth_failed')).toHaveLength(1);
     expect(await searchArchive(dir, archive!.file, 'nothing-like-this')).toHaveLength(0);
+    // Its search entry left with it; the others' stay.
+    const indexed = (): number[] =>
+      d.sqlite.prepare('SELECT rowid FROM audit_fts ORDER BY rowid').pluck().all() as number[];
+    expect(indexed()).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(
+      d.sqlite.prepare(`SELECT rowid FROM audit_fts WHERE audit_fts MATCH '"gpu1"*'`).pluck().all(),
+    ).toEqual(
+      s
+        .list({ q: 'gpu1', limit: 50 })
+        .rows.map((r) => r.id)
+        .sort((a, b) => a - b),
+    );
     expect(await s.verify()).toMatchObject({ ok: true, rows: 7 });
     s.append({
       ts: NOW,

@@ -10,7 +10,11 @@ import { ApiError } from '../../../shared/api/errors';
 import type { RecordEvent } from '../../lib/area';
 import type { JobStore } from './job-store';
 
+/** The abort reason when Labdeck shuts down (not a person's cancel): a detached job leaves its work running. */
+export const SHUTDOWN = 'labdeck-shutdown';
+
 export interface JobContext {
+  /** Aborted on cancel, and on shutdown with `signal.reason === SHUTDOWN`. */
   readonly signal: AbortSignal;
   /** Runs a declared step: running, then succeeded, or failed with the error's message. */
   step<T>(name: string, fn: () => Promise<T>): Promise<T>;
@@ -32,9 +36,17 @@ export interface JobSpec {
   steps: string[];
   /** Jobs holding any of the same locks run one after the other (e.g. `host:3`). */
   locks?: string[];
+  /**
+   * What it started runs on without Labdeck (a run on the host): at shutdown the job is left
+   * running in the store, not interrupted, and `recoverInterrupted` can resume following it.
+   */
+  detached?: boolean;
   /** Resolves with the final message; throws to fail. */
   run(ctx: JobContext): Promise<string | void>;
 }
+
+/** At start, a detached job left running: the spec that follows it again, or null (interrupted). */
+export type Resumer = (job: JobInfo) => JobSpec | null;
 
 export interface RunnerOptions {
   now?: () => number;
@@ -80,11 +92,19 @@ export class JobRunner {
     this.flusher.unref();
   }
 
-  /** At start: what a previous run left queued or running becomes interrupted, recorded once. */
-  recoverInterrupted(): JobInfo[] {
+  /**
+   * At start: what a previous run left queued or running becomes interrupted, recorded once —
+   * unless a resumer for its kind gives a spec to follow it again (a detached run on a host).
+   */
+  recoverInterrupted(resumers: Record<string, Resumer> = {}): JobInfo[] {
     const out: JobInfo[] = [];
     for (const j of this.store.unfinished()) {
       const { lastSeenAt, ...job } = j;
+      const spec = job.state === 'running' ? (resumers[job.kind]?.(job) ?? null) : null;
+      if (spec) {
+        this.resume(job, spec);
+        continue;
+      }
       const seen = new Date(lastSeenAt).toISOString();
       job.state = 'interrupted';
       job.endedAt = lastSeenAt;
@@ -99,11 +119,12 @@ export class JobRunner {
     return out;
   }
 
-  start(spec: JobSpec, actor: string): JobInfo {
+  /** `id`: a job id chosen by the caller (written first into its own records), else a new one. */
+  start(spec: JobSpec, actor: string, id: string = randomUUID()): JobInfo {
     if (this.closed) throw new ApiError('UNAVAILABLE', 'Labdeck is shutting down: no new jobs.');
     const now = this.now();
     const job: JobInfo = {
-      id: randomUUID(),
+      id,
       kind: spec.kind,
       title: spec.title,
       target: spec.target,
@@ -139,6 +160,23 @@ export class JobRunner {
     this.queue.push(l);
     this.pump();
     return { ...l.job };
+  }
+
+  /** Makes a stored running job live again with the same id, steps and log, and runs `spec`. */
+  private resume(job: JobInfo, spec: JobSpec): void {
+    job.message = 'Following again after Labdeck restarted…';
+    const l: Live = {
+      job,
+      spec,
+      abort: new AbortController(),
+      seq: this.store.lastSeq(job.id),
+      partial: { out: '', err: '', info: '' },
+      pendingLines: [],
+      done: null,
+    };
+    this.live.set(job.id, l);
+    for (const k of spec.locks ?? []) this.held.set(k, job.id);
+    l.done = this.run(l, true);
   }
 
   /** Cancels a queued job at once, or asks a running one to stop (it ends as cancelled). */
@@ -188,13 +226,14 @@ export class JobRunner {
     for (const l of [...this.queue]) this.finish(l, 'cancelled', 'Labdeck was shut down before it started.');
     this.queue.length = 0;
     const running = [...this.live.values()];
-    for (const l of running) l.abort.abort();
+    for (const l of running) l.abort.abort(SHUTDOWN);
     await Promise.race([
       Promise.all(running.map((l) => l.done ?? Promise.resolve())),
       new Promise((r) => setTimeout(r, waitMs).unref()),
     ]);
-    for (const l of [...this.live.values()])
-      this.finish(l, 'interrupted', 'Labdeck was shut down while it ran.');
+    for (const l of [...this.live.values()]) {
+      if (!this.leftRunning(l)) this.finish(l, 'interrupted', 'Labdeck was shut down while it ran.');
+    }
     clearInterval(this.heartbeat);
     clearInterval(this.flusher);
     this.flushLogs();
@@ -220,20 +259,39 @@ export class JobRunner {
     }
   }
 
-  private async run(l: Live): Promise<void> {
+  private async run(l: Live, resumed = false): Promise<void> {
     l.job.state = 'running';
-    l.job.startedAt = this.now();
-    l.job.message = null;
+    if (!resumed) {
+      l.job.startedAt = this.now();
+      l.job.message = null;
+    }
     this.changed(l);
     const ctx = this.context(l);
     try {
       const message = await l.spec.run(ctx);
+      if (this.leftRunning(l)) return;
       if (l.abort.signal.aborted) this.finish(l, 'cancelled', 'Cancelled.');
       else this.finish(l, 'succeeded', message || null);
     } catch (err) {
+      if (this.leftRunning(l)) return;
       if (l.abort.signal.aborted) this.finish(l, 'cancelled', 'Cancelled.');
       else this.finish(l, 'failed', err instanceof Error ? err.message : String(err));
     }
+  }
+
+  /** A detached job stopped by shutdown: stored as still running, followed again at the next start. */
+  private leftRunning(l: Live): boolean {
+    if (!l.spec.detached || l.abort.signal.reason !== SHUTDOWN) return false;
+    for (const stream of ['out', 'err', 'info'] as const) {
+      if (l.partial[stream]) this.line(l, l.partial[stream], stream);
+      l.partial[stream] = '';
+    }
+    this.flushLogs();
+    l.job.message = 'Labdeck stopped; the run goes on on the host and is followed again at the next start.';
+    this.store.save(l.job, this.now());
+    this.live.delete(l.job.id);
+    for (const [k, holder] of [...this.held]) if (holder === l.job.id) this.held.delete(k);
+    return true;
   }
 
   private context(l: Live): JobContext {

@@ -43,6 +43,8 @@ export class HostConnection {
   /** "name (user@address:port)" once known, for messages. */
   label: string | null = null;
   state: HostState;
+  /** Leased channels Labdeck holds by itself (see background()). */
+  private backgroundChannels = 0;
 
   constructor(
     readonly hostId: number,
@@ -62,6 +64,7 @@ export class HostConnection {
       since: Date.now(),
       connections: this.conns?.filter((c) => !c.closed).length ?? 0,
       channels: this.conns?.reduce((n, c) => n + c.channels, 0) ?? 0,
+      backgroundChannels: this.backgroundChannels,
       retryAt,
       secretPrompt: secretPromptOf(err),
     };
@@ -70,9 +73,9 @@ export class HostConnection {
   private setState(state: ConnectionState, err: ApiError | null = null, retryAt: number | null = null): void {
     const next = this.makeState(state, err, retryAt);
     const prev = this.state;
-    const same = (['state', 'connections', 'channels', 'message', 'retryAt'] as const).every(
-      (k) => prev[k] === next[k],
-    );
+    const same = (
+      ['state', 'connections', 'channels', 'backgroundChannels', 'message', 'retryAt'] as const
+    ).every((k) => prev[k] === next[k]);
     if (same) return;
     if (prev.state === next.state) next.since = prev.since;
     this.state = next;
@@ -81,6 +84,22 @@ export class HostConnection {
 
   private refreshCounts(): void {
     if (this.state.state === 'online') this.setState('online');
+  }
+
+  /** Marks a leased channel as Labdeck's own background work (a person's Disconnect need not ask). */
+  background(lease: Lease): Lease {
+    this.backgroundChannels++;
+    this.refreshCounts();
+    let released = false;
+    return {
+      client: lease.client,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.backgroundChannels--;
+        lease.release();
+      },
+    };
   }
 
   /** Connects (if not already) and keeps the host connected until disconnect(). */

@@ -116,6 +116,17 @@ export class SftpSession {
     return call<Stats>((cb) => this.sftp.stat(p, cb)).catch(() => null);
   }
 
+  /** Writes a small file whole, created with `mode` (e.g. 0600 for one holding secrets). */
+  async writeFile(p: string, data: string, mode = 0o644): Promise<void> {
+    try {
+      await call<void>((cb) => this.sftp.writeFile(p, data, { mode }, cb));
+      // writeFile's mode applies only when it creates the file: an existing one gets it too.
+      await call<void>((cb) => this.sftp.chmod(p, mode, cb));
+    } catch (err) {
+      throw this.fail(`write ${p}`, err as Error);
+    }
+  }
+
   /** mkdir -p, each missing folder made with `mode`. */
   async mkdirs(p: string, mode = 0o755): Promise<void> {
     const parts = p.split('/');

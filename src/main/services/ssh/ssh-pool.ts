@@ -10,11 +10,13 @@ import { collect } from './exec';
 import { ExecStream, wrapCommand, type ExecStreamOptions } from './exec-stream';
 import { HostConnection } from './host-connection';
 import { SftpSession } from './sftp';
+import { openExecSocket, openStreamLocal, type ChannelSocket } from './streamlocal';
 import type { HostKeyTrust } from './host-keys';
 import { mapChannelError } from './ssh-errors';
 import { POOL_DEFAULTS, type ConnectTarget, type ExecResult, type Lease, type PoolOptions } from './types';
 
 export { openChannel } from './channels';
+export type { ChannelSocket } from './streamlocal';
 export type { ExecEnd, ExecEvent, ExecStream, ExecStreamOptions } from './exec-stream';
 export {
   readLocalTree,
@@ -158,6 +160,26 @@ export class SshPool {
       lease.release();
       throw mapChannelError(err, where);
     }
+  }
+
+  /** A stream to a Unix socket on the host (direct-streamlocal), on a counted channel. */
+  async streamLocal(hostId: number, socketPath: string): Promise<ChannelSocket> {
+    const lease = await this.acquire(hostId);
+    return openStreamLocal(lease, socketPath, this.hosts.get(hostId)?.label ?? `host #${hostId}`);
+  }
+
+  /**
+   * A command's stdin/stdout as a stream (e.g. `docker system dial-stdio`), on a counted channel;
+   * `background`: Labdeck's own (the metrics collector), counted apart in the host's state.
+   */
+  async execSocket(
+    hostId: number,
+    command: string,
+    opts: { background?: boolean } = {},
+  ): Promise<ChannelSocket> {
+    const leased = await this.acquire(hostId);
+    const lease = opts.background ? this.host(hostId).background(leased) : leased;
+    return openExecSocket(lease, command, this.hosts.get(hostId)?.label ?? `host #${hostId}`);
   }
 
   channelCount(hostId: number): number {

@@ -4,8 +4,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api';
 import { errorText, fieldError, nextStep } from '../lib/errors';
-import { STATE_LABEL, useHostStates } from '../state/host-states';
 import { addStartedJob, openJob } from '../state/jobs';
+import { HostChecklist } from './HostChecklist';
 import { CancelButton, Modal } from './Modal';
 
 export function RunCommandDialog(props: {
@@ -16,7 +16,6 @@ export function RunCommandDialog(props: {
   const { hostId, onClose } = props;
   const qc = useQueryClient();
   const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
-  const states = useHostStates((s) => s.byId);
   const [command, setCommand] = useState('');
   const [picked, setPicked] = useState<number[]>([]);
   const fixed = hosts.data?.find((h) => h.id === hostId);
@@ -92,29 +91,13 @@ export function RunCommandDialog(props: {
                   : 'No hosts yet: add one in the sidebar first.'}
             </div>
           ) : (
-            <div className="run-hosts" data-testid="command-hosts">
-              {others.map((h) => {
-                const st = states[h.id]?.state ?? 'idle';
-                return (
-                  <label key={h.id} className="run-host">
-                    <input
-                      type="checkbox"
-                      data-testid={`command-host-${h.name}`}
-                      checked={picked.includes(h.id)}
-                      onChange={(e) =>
-                        setPicked((p) => (e.target.checked ? [...p, h.id] : p.filter((x) => x !== h.id)))
-                      }
-                    />
-                    <span className={`dot ${st}`} aria-hidden />
-                    <span className="run-host-name">{h.name}</span>
-                    <span className="dim mono small run-host-addr">
-                      {h.user}@{h.address}
-                    </span>
-                    <span className={`nav-sub state-${st}`}>{STATE_LABEL[st]}</span>
-                  </label>
-                );
-              })}
-            </div>
+            <HostChecklist
+              hosts={others}
+              picked={picked}
+              onChange={setPicked}
+              testIdPrefix="command-host"
+              testId="command-hosts"
+            />
           )}
           {hostsError && <div className="field-error inline">{hostsError}</div>}
           {!fixed && others.length > 0 && picked.length === 0 && (

@@ -55,12 +55,19 @@ function HostItem({ host }: { host: Host }): React.JSX.Element {
   const active = useUi((s) => s.activeId === `host:${host.id}`);
   const openHost = useUi((s) => s.openHost);
   const state = useHostStates((s) => s.byId[host.id]?.state ?? 'idle');
+  const selected = useUi((s) => s.selectedHosts.includes(host.id));
+  const toggle = useUi((s) => s.toggleHostSelected);
   return (
     <button
-      className={`nav-item host ${active ? 'active' : ''}`}
-      onClick={() => openHost(host.id, host.name)}
+      className={`nav-item host ${active ? 'active' : ''} ${selected ? 'selected' : ''}`}
+      onClick={(e) => {
+        // Ctrl/⌘+click picks hosts for something done to several at once (Bootstrap).
+        if (e.ctrlKey || e.metaKey) toggle(host.id);
+        else openHost(host.id, host.name);
+      }}
+      aria-pressed={selected || undefined}
       data-testid={`host-item-${host.name}`}
-      title={`${host.user}@${host.address}:${host.port} — ${STATE_LABEL[state]}`}
+      title={`${host.user}@${host.address}:${host.port} — ${STATE_LABEL[state]} (Ctrl+click to pick several)`}
     >
       <span className={`dot ${state}`} aria-hidden />
       <span className="nav-label">{host.name}</span>
@@ -68,6 +75,34 @@ function HostItem({ host }: { host: Host }): React.JSX.Element {
         {STATE_LABEL[state]}
       </span>
     </button>
+  );
+}
+
+/** What can be done to the hosts picked with Ctrl+click. */
+function SelectionBar(): React.JSX.Element | null {
+  const selected = useUi((s) => s.selectedHosts);
+  const clear = useUi((s) => s.clearHostSelection);
+  const askBootstrap = useUi((s) => s.askBootstrap);
+  if (!selected.length) return null;
+  return (
+    <div className="selection-bar" data-testid="host-selection">
+      <span>
+        {selected.length} host{selected.length === 1 ? '' : 's'} picked
+      </span>
+      <button
+        className="btn small primary"
+        data-testid="bootstrap-selected"
+        onClick={() => {
+          askBootstrap(selected);
+          clear();
+        }}
+      >
+        Bootstrap…
+      </button>
+      <button className="link small" onClick={clear}>
+        clear
+      </button>
+    </div>
   );
 }
 
@@ -113,6 +148,7 @@ export function Sidebar(): React.JSX.Element {
             ))}
           </div>
         ))}
+        <SelectionBar />
         {hosts.data?.length === 0 && (
           <button className="add-first" onClick={() => setDialog('add')}>
             Add your first host…
@@ -122,6 +158,9 @@ export function Sidebar(): React.JSX.Element {
       <div className="spacer" />
       <NavItem kind="activity" icon="≡" label="Activity" />
       <NavItem kind="jobs" icon="▶" label="Jobs" badge={<JobsBadge />} />
+      <NavItem kind="fleet" icon="▦" label="Fleet" />
+      <NavItem kind="bootstrap" icon="⚒" label="Bootstrap" />
+      <NavItem kind="docker" icon="▣" label="Containers" />
       <NavItem kind="settings" icon="⚙" label="Settings" />
       {dialog === 'add' && <HostDialog host={null} onClose={() => setDialog(null)} />}
       {dialog === 'import' && <ImportDialog onClose={() => setDialog(null)} />}

@@ -7,11 +7,12 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Settings, TerminalEvent } from '../../../shared/api/domain';
-import { api, ApiError } from '../api';
+import { ApiError } from '../api';
 import { errorText, nextStep } from '../lib/errors';
 import { useUi } from '../state/ui-store';
+import { hostShell, type ShellBackend } from './shell-backend';
 
 type Status =
   | { kind: 'opening' }
@@ -47,6 +48,8 @@ interface Props {
   settings: Settings | undefined;
   onClose?: () => void;
   testId?: string;
+  /** Where the shell runs; a login shell on the host unless given (e.g. inside a container). */
+  backend?: ShellBackend;
 }
 
 export function TerminalPane({
@@ -58,7 +61,13 @@ export function TerminalPane({
   settings,
   onClose,
   testId,
+  backend,
 }: Props): React.JSX.Element {
+  const shell = useMemo(() => backend ?? hostShell(hostId, asUser), [backend, hostId, asUser]);
+  const shellRef = useRef<ShellBackend>(shell);
+  useEffect(() => {
+    shellRef.current = shell;
+  }, [shell]);
   const box = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const fitRef = useRef<FitAddon | null>(null);
@@ -126,7 +135,7 @@ export function TerminalPane({
       const s = sessionRef.current;
       if (!s) return;
       for (let i = 0; i < data.length; i += MAX_INPUT) {
-        void api.terminals.input({ id: s.id, data: data.slice(i, i + MAX_INPUT) }).catch(() => undefined);
+        void shellRef.current.input(s.id, data.slice(i, i + MAX_INPUT)).catch(() => undefined);
       }
     };
     const onData = term.onData(send);
@@ -135,7 +144,7 @@ export function TerminalPane({
       if (resizeTimer) clearTimeout(resizeTimer);
       resizeTimer = setTimeout(() => {
         const s = sessionRef.current;
-        if (s) void api.terminals.resize({ id: s.id, cols, rows }).catch(() => undefined);
+        if (s) void shellRef.current.resize(s.id, cols, rows).catch(() => undefined);
       }, 50);
     });
     return () => {
@@ -154,14 +163,14 @@ export function TerminalPane({
     fitRef.current?.fit();
     const cols = Math.max(2, term.cols);
     const rows = Math.max(1, term.rows);
-    api.terminals
-      .open({ hostId, cols, rows, ...(asUser ? { asUser } : {}) })
+    shell
+      .open(cols, rows)
       .then((info) => {
         if (cancelled) {
-          void api.terminals.close({ id: info.id }).catch(() => undefined);
+          void shell.close(info.id).catch(() => undefined);
           return;
         }
-        const unsubscribe = api.streams.terminals.output({ id: info.id }, (events: TerminalEvent[]) => {
+        const unsubscribe = shell.output(info.id, (events: TerminalEvent[]) => {
           let parsed: Promise<void> = Promise.resolve();
           for (const e of events) {
             if (e.t === 'data') {
@@ -184,7 +193,7 @@ export function TerminalPane({
         setStatus({ kind: 'open', id: info.id });
         // A resize while the shell was opening had no session to go to yet.
         if (term.cols !== cols || term.rows !== rows) {
-          void api.terminals.resize({ id: info.id, cols: term.cols, rows: term.rows }).catch(() => undefined);
+          void shell.resize(info.id, term.cols, term.rows).catch(() => undefined);
         }
       })
       .catch((err: unknown) => {
@@ -202,10 +211,10 @@ export function TerminalPane({
       sessionRef.current = null;
       if (s) {
         s.unsubscribe();
-        void api.terminals.close({ id: s.id }).catch(() => undefined);
+        void shell.close(s.id).catch(() => undefined);
       }
     };
-  }, [hostId, asUser, generation]);
+  }, [shell, generation]);
 
   // Settings apply live.
   useEffect(() => {

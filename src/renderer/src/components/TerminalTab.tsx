@@ -1,8 +1,10 @@
 // A terminal tab: one shell, or two side by side (split).
 import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { api } from '../api';
 import { confirmEndShells, useUi, type Tab } from '../state/ui-store';
 import { TerminalPane } from './TerminalPane';
+import { containerShell } from './shell-backend';
 
 export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): React.JSX.Element {
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
@@ -12,6 +14,11 @@ export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): R
   const closePane = useUi((s) => s.closePane);
   const paneStatus = useUi((s) => s.paneStatus);
   const panes = tab.panes ?? [];
+  const inContainer = tab.container?.id;
+  const backend = useMemo(
+    () => (inContainer ? containerShell(tab.hostId!, inContainer) : undefined),
+    [inContainer, tab.hostId],
+  );
   return (
     <div className="term-tab" style={{ display: visible ? 'flex' : 'none' }} data-testid="terminal-tab">
       <div className="term-toolbar">
@@ -50,6 +57,7 @@ export function TerminalTab({ tab, visible }: { tab: Tab; visible: boolean }): R
             settings={settings.data}
             testId={`term-pane-${i}`}
             onClose={() => closePane(tab.id, p)}
+            backend={backend}
           />
         ))}
       </div>

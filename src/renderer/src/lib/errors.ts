@@ -13,6 +13,8 @@ export const NEXT_STEP: Partial<Record<string, string>> = {
   CONNECTION_LOST: 'Labdeck reconnects by itself when the host answers again.',
   DB_ERROR: 'Check free disk space in the data folder.',
   KEY_FILE: "Choose the private key file (not the .pub) in the host's settings.",
+  DOCKER_NOT_INSTALLED: 'Install Docker on the host to manage its containers here.',
+  DOCKER_NOT_RUNNING: 'Start the Docker daemon on the host (systemctl start docker).',
   PERMISSION_DENIED:
     'The login user needs the right on the host (e.g. passwordless sudo), or log in as that user.',
 };

@@ -3,14 +3,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Host, HostState, HostTestReport } from '../../../shared/api/domain';
+import type { BootstrapHostSummary } from '../../../shared/api/bootstrap-domain';
 import { api, ApiError } from '../api';
 import { HostDialog } from '../components/HostDialog';
 import { RunCommandDialog } from '../components/RunCommandDialog';
 import { errorText, nextStep } from '../lib/errors';
-import { formatBytes, formatIn, formatTimestamp } from '../lib/format';
+import { formatAgo, formatBytes, formatIn, formatTimestamp } from '../lib/format';
 import { useNow } from '../hooks/useNow';
 import { STATE_LABEL, useHostStates } from '../state/host-states';
 import { useUi } from '../state/ui-store';
+import { HostDocker, HostViewTabs, useDockerStatus, type HostView } from './DockerPanel';
+import { HostMetrics } from './HostMetrics';
 
 function uptime(s: number): string {
   const d = Math.floor(s / 86_400);
@@ -67,7 +70,16 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
   const [asUser, setAsUser] = useState('');
   const openTerminal = useUi((s) => s.openTerminal);
   const openActivity = useUi((s) => s.openActivity);
+  const askBootstrap = useUi((s) => s.askBootstrap);
+  const openBootstrap = useUi((s) => s.openBootstrap);
+  const bootstrapped = useQuery({
+    queryKey: ['bootstrap', 'host', hostId],
+    queryFn: () => api.bootstrap.hostSummary({ hostId }),
+    refetchInterval: 10_000,
+  });
   const now = useNow();
+  const [view, setView] = useState<HostView>('overview');
+  const dockerStatus = useDockerStatus(hostId, state?.state === 'online');
   const touched = (): void => {
     void qc.invalidateQueries({ queryKey: ['audit'] });
     void qc.invalidateQueries({ queryKey: ['hosts', 'key', hostId] });
@@ -172,6 +184,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
               {host.hasStoredSecret ? ' (secret stored encrypted)' : ''}
             </span>
             {jump && <span>via {jump.name}</span>}
+            <BootstrapFact s={bootstrapped.data} open={(runId) => openBootstrap(runId ? { runId } : { hostFilter: host.id })} />
             {host.group && <span>group {host.group}</span>}
             {host.tags.map((t) => (
               <span key={t} className="tag">
@@ -186,7 +199,8 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
               className="btn"
               data-testid="disconnect"
               onClick={() => {
-                const open = state?.channels ?? 0;
+                // Labdeck's own channels (the metrics collector) end with no one's work.
+                const open = (state?.channels ?? 0) - (state?.backgroundChannels ?? 0);
                 if (
                   open > 0 &&
                   !window.confirm(
@@ -244,6 +258,14 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           </button>
           <button
             className="btn"
+            data-testid="host-bootstrap"
+            title="Apply the bundled Ansible roles (base, docker, postgresql, …): a preview first"
+            onClick={() => askBootstrap([host.id])}
+          >
+            Bootstrap…
+          </button>
+          <button
+            className="btn"
             data-testid="host-history"
             title="What the history recorded about this host"
             onClick={() => openActivity({ hostId: host.id })}
@@ -269,6 +291,13 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
         </div>
       </div>
 
+      <HostViewTabs view={view} onView={setView} status={dockerStatus} />
+      {view === 'metrics' ? (
+        <HostMetrics hostId={host.id} online={st === 'online'} />
+      ) : view === 'docker' && (dockerStatus.data || dockerStatus.error) ? (
+        <HostDocker hostId={host.id} hostName={host.name} status={dockerStatus} />
+      ) : (
+      <>
       <section className={`panel state ${st}`} data-testid="host-state">
         <div className="state-line">
           <b data-testid="host-state-label">{STATE_LABEL[st]}</b>
@@ -455,8 +484,43 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           <p className="notes">{host.notes}</p>
         </section>
       )}
+      </>
+      )}
       {editing && <HostDialog host={host} onClose={() => setEditing(false)} />}
       {running && <RunCommandDialog hostId={host.id} onClose={() => setRunning(false)} />}
     </div>
+  );
+}
+
+/** "bootstrapped: base, docker — 3 days ago", or a run going on now, or never. */
+function BootstrapFact(props: {
+  s: BootstrapHostSummary | undefined;
+  open: (runId?: string) => void;
+}): React.JSX.Element | null {
+  const { s } = props;
+  if (!s) return null;
+  if (s.running) {
+    return (
+      <button className="link" data-testid="host-bootstrap-fact" onClick={() => props.open(s.running!.runId)}>
+        {s.running.mode === 'check' ? 'bootstrap preview running…' : 'bootstrapping now…'}
+      </button>
+    );
+  }
+  if (!s.lastApply) {
+    return (
+      <button className="link dim" data-testid="host-bootstrap-fact" onClick={() => props.open()}>
+        not bootstrapped by Labdeck
+      </button>
+    );
+  }
+  return (
+    <button
+      className="link"
+      data-testid="host-bootstrap-fact"
+      title={new Date(s.lastApply.endedAt).toLocaleString()}
+      onClick={() => props.open()}
+    >
+      bootstrapped: {s.lastApply.roles.join(', ')} — {formatAgo(s.lastApply.endedAt)}
+    </button>
   );
 }

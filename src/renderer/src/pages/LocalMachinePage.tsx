@@ -22,7 +22,7 @@ const NET: ChartSeries[] = [
 const column = (s: LocalMetricsSample[], pick: (x: LocalMetricsSample) => number | null): (number | null)[] =>
   s.map(pick);
 
-function Tile(props: {
+export function Tile(props: {
   title: string;
   value: string;
   sub: string;
@@ -43,7 +43,11 @@ function Tile(props: {
   );
 }
 
-function Legend({ items }: { items: { label: string; color: string; value: string }[] }): React.JSX.Element {
+export function Legend({
+  items,
+}: {
+  items: { label: string; color: string; value: string }[];
+}): React.JSX.Element {
   return (
     <div className="legend">
       {items.map((i) => (

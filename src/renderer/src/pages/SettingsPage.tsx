@@ -228,7 +228,12 @@ function TerminalSettings(props: { s: Settings }): React.JSX.Element {
           <input
             type="checkbox"
             data-testid="screen-reader"
-            checked={props.s.terminalScreenReader}
+            // The value being saved shows at once (not only when the server has answered).
+            checked={
+              update.isPending && update.variables?.terminalScreenReader !== undefined
+                ? update.variables.terminalScreenReader
+                : props.s.terminalScreenReader
+            }
             onChange={(e) => save({ terminalScreenReader: e.target.checked })}
           />
           Screen reader support (terminal text is also exposed to assistive technology)

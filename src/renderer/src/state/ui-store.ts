@@ -2,9 +2,10 @@
 import { create } from 'zustand';
 import type { AuditFilterInput } from '../../../shared/api/domain';
 
-export type TabKind = 'local' | 'activity' | 'jobs' | 'settings' | 'host' | 'terminal';
+export type TabKind =
+  'local' | 'activity' | 'jobs' | 'settings' | 'host' | 'terminal' | 'docker' | 'bootstrap' | 'fleet';
 /** The views there is one of, opened from the sidebar. */
-export type PageKind = 'local' | 'activity' | 'jobs' | 'settings';
+export type PageKind = 'local' | 'activity' | 'jobs' | 'settings' | 'docker' | 'bootstrap' | 'fleet';
 
 export interface Tab {
   id: string;
@@ -14,12 +15,17 @@ export interface Tab {
   /** Terminal tabs: the user to open shells as, and the panes (one, or two side by side). */
   asUser?: string;
   panes?: string[];
+  /** Terminal tabs with a shell inside a container (docker exec) rather than on the host. */
+  container?: { id: string; name: string };
   /** Set when the user renamed the tab; then host renames leave it alone. */
   customTitle?: boolean;
   /** Activity: the question on screen, kept here so it survives switching tabs. */
   filter?: AuditFilterInput;
   /** Activity: rows of one job or terminal session shown together. */
   grouped?: boolean;
+  /** Bootstrap: the run on screen (none: the list of runs); `hostFilter`: runs of one host. */
+  runId?: string;
+  hostFilter?: number;
 }
 
 let seq = 0;
@@ -30,6 +36,9 @@ const TITLES: Record<PageKind, string> = {
   activity: 'Activity',
   jobs: 'Jobs',
   settings: 'Settings',
+  docker: 'Containers',
+  bootstrap: 'Bootstrap',
+  fleet: 'Fleet',
 };
 
 /** How a terminal pane's shell is doing, so its tab can say so while it is in the background. */
@@ -55,6 +64,8 @@ interface UiState {
   openActivity: (filter: AuditFilterInput) => void;
   setActivityView: (patch: Pick<Tab, 'filter' | 'grouped'>) => void;
   openTerminal: (hostId: number, hostName: string, asUser?: string) => void;
+  /** A terminal tab with a shell inside a container on the host. */
+  openContainerShell: (hostId: number, hostName: string, container: { id: string; name: string }) => void;
   rename: (id: string, title: string) => void;
   /** Moves tab `id` to where `beforeId` is. */
   move: (id: string, beforeId: string) => void;
@@ -66,6 +77,15 @@ interface UiState {
   syncHosts: (hosts: { id: number; name: string }[]) => void;
   /** The host ids of the last list seen: only a host that was in it and is gone now was removed. */
   knownHostIds: number[];
+  /** Bootstrap page on one run, or on the list of runs (of one host). */
+  openBootstrap: (view: { runId?: string; hostFilter?: number }) => void;
+  /** Hosts picked in the sidebar (Ctrl/⌘+click) for something done to several at once. */
+  selectedHosts: number[];
+  toggleHostSelected: (hostId: number) => void;
+  clearHostSelection: () => void;
+  /** The Bootstrap dialog, open for these hosts. */
+  bootstrapHosts: number[] | null;
+  askBootstrap: (hostIds: number[] | null) => void;
 }
 
 function closeTab(s: UiState, id: string): Partial<UiState> {
@@ -79,11 +99,38 @@ function closeTab(s: UiState, id: string): Partial<UiState> {
 const focusOrAdd = (s: UiState, tab: Tab): Partial<UiState> =>
   s.tabs.some((t) => t.id === tab.id) ? { activeId: tab.id } : { tabs: [...s.tabs, tab], activeId: tab.id };
 
+/** The Bootstrap tab (one of it) on a run, or on the list of runs (of one host). */
+function showBootstrap(s: UiState, view: { runId?: string; hostFilter?: number }): Partial<UiState> {
+  const tab: Tab = {
+    id: 'bootstrap',
+    kind: 'bootstrap',
+    title: TITLES.bootstrap,
+    ...(view.runId ? { runId: view.runId } : {}),
+    ...(view.hostFilter !== undefined ? { hostFilter: view.hostFilter } : {}),
+  };
+  const exists = s.tabs.some((t) => t.id === 'bootstrap');
+  return {
+    tabs: exists ? s.tabs.map((t) => (t.id === 'bootstrap' ? tab : t)) : [...s.tabs, tab],
+    activeId: 'bootstrap',
+  };
+}
+
 export const useUi = create<UiState>((set) => ({
   tabs: [{ id: 'local', kind: 'local', title: TITLES.local }],
   activeId: 'local',
   paneStatus: {},
   knownHostIds: [],
+  selectedHosts: [],
+  bootstrapHosts: null,
+  toggleHostSelected: (hostId) =>
+    set((s) => ({
+      selectedHosts: s.selectedHosts.includes(hostId)
+        ? s.selectedHosts.filter((h) => h !== hostId)
+        : [...s.selectedHosts, hostId],
+    })),
+  clearHostSelection: () => set({ selectedHosts: [] }),
+  askBootstrap: (hostIds) => set({ bootstrapHosts: hostIds }),
+  openBootstrap: (view) => set((s) => showBootstrap(s, view)),
   setPaneStatus: (pane, status) =>
     set((s) => {
       if ((s.paneStatus[pane] ?? null) === status) return s;
@@ -92,7 +139,11 @@ export const useUi = create<UiState>((set) => ({
       else delete paneStatus[pane];
       return { paneStatus };
     }),
-  open: (kind) => set((s) => focusOrAdd(s, { id: kind, kind, title: TITLES[kind] })),
+  // Bootstrap from the sidebar shows the list of runs, whatever run its tab showed.
+  open: (kind) =>
+    set((s) =>
+      kind === 'bootstrap' ? showBootstrap(s, {}) : focusOrAdd(s, { id: kind, kind, title: TITLES[kind] }),
+    ),
   openHost: (hostId, title) =>
     set((s) => focusOrAdd(s, { id: `host:${hostId}`, kind: 'host', title, hostId })),
   close: (id) =>
@@ -130,6 +181,21 @@ export const useUi = create<UiState>((set) => ({
         title,
         hostId,
         ...(asUser ? { asUser } : {}),
+        panes: [newId('pane')],
+      });
+    }),
+  openContainerShell: (hostId, hostName, container) =>
+    set((s) => {
+      const base = `${container.name} @ ${hostName}`;
+      const taken = new Set(s.tabs.filter((t) => t.kind === 'terminal').map((t) => t.title));
+      let title = base;
+      for (let n = 2; taken.has(title); n++) title = `${base} #${n}`;
+      return focusOrAdd(s, {
+        id: newId('term'),
+        kind: 'terminal',
+        title,
+        hostId,
+        container,
         panes: [newId('pane')],
       });
     }),

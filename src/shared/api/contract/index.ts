@@ -4,9 +4,12 @@
 import type { z } from 'zod';
 import { appCalls } from './app';
 import { auditCalls } from './audit';
+import { bootstrapCalls, bootstrapStreams } from './bootstrap';
 import type { Out } from './define';
+import { dockerCalls, dockerStreams } from './docker';
 import { hostsCalls, hostsStreams } from './hosts';
 import { jobsCalls, jobsStreams } from './jobs';
+import { metricsCalls, metricsStreams } from './metrics';
 import { systemCalls, systemStreams } from './system';
 import { terminalsCalls, terminalsStreams } from './terminals';
 
@@ -22,6 +25,9 @@ export const calls = {
   ...hostsCalls,
   ...terminalsCalls,
   ...jobsCalls,
+  ...bootstrapCalls,
+  ...dockerCalls,
+  ...metricsCalls,
 } as const;
 
 export const streams = {
@@ -29,6 +35,9 @@ export const streams = {
   ...hostsStreams,
   ...terminalsStreams,
   ...jobsStreams,
+  ...bootstrapStreams,
+  ...dockerStreams,
+  ...metricsStreams,
 } as const;
 
 export type Calls = typeof calls;
