@@ -250,27 +250,25 @@ describe('hash chain', () => {
   });
 
   it('names a deleted row, a deleted run of rows, and the newest row deleted', async () => {
-    const a = seeded();
-    a.d.sqlite.exec('DROP TRIGGER audit_events_no_delete');
-    a.d.sqlite.prepare('DELETE FROM audit_events WHERE id = 3').run();
-    expect(await a.s.verify()).toMatchObject({
+    // A fresh history with its delete guard dropped and the rows `where` picks deleted, verified.
+    const verifyAfterDeleting = (where: string): ReturnType<AuditStore['verify']> => {
+      const { d, s } = seeded();
+      d.sqlite.exec('DROP TRIGGER audit_events_no_delete');
+      d.sqlite.prepare(`DELETE FROM audit_events WHERE ${where}`).run();
+      return s.verify();
+    };
+    expect(await verifyAfterDeleting('id = 3')).toMatchObject({
       ok: false,
       firstBadId: 3,
       rows: 2,
       problem: 'row #3 was deleted',
     });
-    const b = seeded();
-    b.d.sqlite.exec('DROP TRIGGER audit_events_no_delete');
-    b.d.sqlite.prepare('DELETE FROM audit_events WHERE id IN (5, 6)').run();
-    expect(await b.s.verify()).toMatchObject({
+    expect(await verifyAfterDeleting('id IN (5, 6)')).toMatchObject({
       ok: false,
       firstBadId: 5,
       problem: 'rows #5–#6 were deleted',
     });
-    const c = seeded();
-    c.d.sqlite.exec('DROP TRIGGER audit_events_no_delete');
-    c.d.sqlite.prepare('DELETE FROM audit_events WHERE id = 8').run();
-    expect(await c.s.verify()).toMatchObject({
+    expect(await verifyAfterDeleting('id = 8')).toMatchObject({
       ok: false,
       firstBadId: 8,
       rows: 7,

@@ -4,10 +4,8 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import type {
   BootstrapHostRun,
   BootstrapHostState,
-  BootstrapRunState,
   BootstrapRunSummary,
   BootstrapTask,
-  BootstrapMode,
 } from '../../../shared/api/bootstrap-domain';
 import type { Db } from '../../db/database';
 import { bootstrapHosts, bootstrapPrefs, bootstrapRuns, bootstrapTasks } from '../../db/schema';
@@ -16,19 +14,8 @@ import type { HostInfo } from './events';
 type RunRow = typeof bootstrapRuns.$inferSelect;
 type HostRow = typeof bootstrapHosts.$inferSelect;
 
-export interface RunRecord {
-  id: string;
-  jobId: string;
-  mode: BootstrapMode;
-  roles: string[];
-  vars: Record<string, unknown>;
-  state: BootstrapRunState;
-  actor: string;
-  createdAt: number;
-  endedAt: number | null;
-  previewOf: string | null;
-  approvedAs: string | null;
-}
+/** A run as stored: its summary without the hosts, which live in their own table. */
+export type RunRecord = Omit<BootstrapRunSummary, 'hosts'>;
 
 export interface HostRecord extends HostInfo {
   remoteDir: string | null;

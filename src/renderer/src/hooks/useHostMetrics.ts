@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { HostMetricsSample } from '../../../shared/api/metrics-domain';
 import { api } from '../api';
+import { appendSamples } from '../lib/sample-window';
 
 const KEEP = 300;
 
@@ -15,13 +16,7 @@ export function useHostMetrics(hostId: number): { samples: HostMetricsSample[]; 
       { hostId },
       (events) => {
         setError(null);
-        setSamples((prev) => {
-          const last = prev[prev.length - 1]?.ts ?? 0;
-          const fresh = events.filter((e) => e.ts > last);
-          if (fresh.length === 0) return prev;
-          const next = prev.concat(fresh);
-          return next.length > KEEP ? next.slice(next.length - KEEP) : next;
-        });
+        setSamples((prev) => appendSamples(prev, events, KEEP));
       },
       (err) => {
         if (err) setError(err.message);

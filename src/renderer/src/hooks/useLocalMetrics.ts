@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { LocalMetricsSample } from '../../../shared/api/domain';
 import { api } from '../api';
+import { appendSamples } from '../lib/sample-window';
 
 const KEEP = 180;
 
@@ -14,13 +15,7 @@ export function useLocalMetrics(): { samples: LocalMetricsSample[]; error: strin
       {},
       (events) => {
         setError(null);
-        setSamples((prev) => {
-          const last = prev[prev.length - 1]?.ts ?? 0;
-          const fresh = events.filter((e) => e.ts > last);
-          if (fresh.length === 0) return prev;
-          const next = prev.concat(fresh);
-          return next.length > KEEP ? next.slice(next.length - KEEP) : next;
-        });
+        setSamples((prev) => appendSamples(prev, events, KEEP));
       },
       (err) => {
         if (err) setError(err.message);

@@ -6,11 +6,21 @@ import { useMemo, useState } from 'react';
 import uPlot from 'uplot';
 import type { HostMetricsSample, MetricHistory } from '../../../shared/api/metrics-domain';
 import { api } from '../api';
+import {
+  DISK_SERIES,
+  Legend,
+  MEM_SERIES,
+  METRIC_COLORS,
+  NET_SERIES,
+  pctAxis,
+  RateChart,
+  rateAxis,
+  Tile,
+} from '../components/MetricTiles';
 import { TimeChart, type ChartSeries } from '../components/TimeChart';
 import { useHostMetrics } from '../hooks/useHostMetrics';
 import { gpuUse } from '../lib/fleet-view';
 import { formatBytes, formatPercent, formatRate, formatTimestamp } from '../lib/format';
-import { Legend, Tile } from './LocalMachinePage';
 import '../styles/metrics.css';
 
 const RANGES = [
@@ -22,7 +32,7 @@ const RANGES = [
   { label: '90 d', seconds: 90 * 86_400 },
 ];
 
-const C = { blue: '#4f9cf7', violet: '#b57cf2', green: '#3fbf8f', orange: '#f2a541', red: '#f26b6b' };
+const C = METRIC_COLORS;
 const CPU: ChartSeries[] = [
   { label: 'Busy', color: C.blue },
   { label: 'I/O wait', color: C.orange },
@@ -32,21 +42,10 @@ const CPU_HISTORY: ChartSeries[] = [
   { label: 'Average', color: C.blue },
   { label: 'Peak', color: C.red },
 ];
-const MEM: ChartSeries[] = [{ label: 'Used', color: C.violet }];
-const DISK: ChartSeries[] = [
-  { label: 'Read', color: C.green },
-  { label: 'Write', color: C.orange },
-];
-const NET: ChartSeries[] = [
-  { label: 'Receive', color: C.green },
-  { label: 'Send', color: C.red },
-];
 const GPU: ChartSeries[] = [
   { label: 'Utilisation', color: C.green },
   { label: 'Memory', color: C.violet },
 ];
-
-const pctAxis = (v: number): string => `${v.toFixed(0)}%`;
 
 function uptimeText(s: number | null): string {
   if (s === null) return '—';
@@ -187,7 +186,7 @@ function LiveCharts({ samples }: { samples: HostMetricsSample[] }): React.JSX.El
             : ''
         }
       >
-        <TimeChart series={MEM} data={data.mem} yRange={[0, 100]} formatValue={pctAxis} />
+        <TimeChart series={MEM_SERIES} data={data.mem} yRange={[0, 100]} formatValue={pctAxis} />
       </Tile>
       <Tile
         title="Disk I/O"
@@ -195,13 +194,7 @@ function LiveCharts({ samples }: { samples: HostMetricsSample[] }): React.JSX.El
         value={formatRate((last?.diskReadBps ?? 0) + (last?.diskWriteBps ?? 0))}
         sub="all disks"
       >
-        <TimeChart series={DISK} data={data.disk} formatValue={(v) => formatRate(v)} />
-        <Legend
-          items={[
-            { ...DISK[0]!, value: formatRate(last?.diskReadBps) },
-            { ...DISK[1]!, value: formatRate(last?.diskWriteBps) },
-          ]}
-        />
+        <RateChart series={DISK_SERIES} data={data.disk} latest={[last?.diskReadBps, last?.diskWriteBps]} />
       </Tile>
       <Tile
         title="Network"
@@ -211,7 +204,7 @@ function LiveCharts({ samples }: { samples: HostMetricsSample[] }): React.JSX.El
           .map((i) => `${i.iface} ↓${formatRate(i.rxBps)} ↑${formatRate(i.txBps)}`)
           .join(' · ')}
       >
-        <TimeChart series={NET} data={data.net} formatValue={(v) => formatRate(v)} />
+        <TimeChart series={NET_SERIES} data={data.net} formatValue={rateAxis} />
       </Tile>
       {(last?.gpus ?? []).map((g, i) => (
         <Tile
@@ -290,7 +283,7 @@ function HistoryCharts({
         </Tile>
         <Tile title="Memory" testId="hh-mem" value="" sub="used">
           <TimeChart
-            series={MEM}
+            series={MEM_SERIES}
             data={table([get('mem.percent'), 'avg'])}
             yRange={[0, 100]}
             formatValue={pctAxis}
@@ -299,17 +292,17 @@ function HistoryCharts({
         </Tile>
         <Tile title="Disk I/O" testId="hh-disk" value="" sub="average per point">
           <TimeChart
-            series={DISK}
+            series={DISK_SERIES}
             data={table([get('disk.read'), 'avg'], [get('disk.write'), 'avg'])}
-            formatValue={(v) => formatRate(v)}
+            formatValue={rateAxis}
             windowSeconds={seconds}
           />
         </Tile>
         <Tile title="Network" testId="hh-net" value="" sub="average per point">
           <TimeChart
-            series={NET}
+            series={NET_SERIES}
             data={table([get('net.rx'), 'avg'], [get('net.tx'), 'avg'])}
-            formatValue={(v) => formatRate(v)}
+            formatValue={rateAxis}
             windowSeconds={seconds}
           />
         </Tile>

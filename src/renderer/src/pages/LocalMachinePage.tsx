@@ -4,61 +4,23 @@ import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { LocalMetricsSample } from '../../../shared/api/domain';
 import { api } from '../api';
+import {
+  DISK_SERIES,
+  MEM_SERIES,
+  METRIC_COLORS,
+  NET_SERIES,
+  pctAxis,
+  RateChart,
+  Tile,
+} from '../components/MetricTiles';
 import { TimeChart, type ChartSeries } from '../components/TimeChart';
 import { useLocalMetrics } from '../hooks/useLocalMetrics';
 import { formatBytes, formatPercent, formatRate, formatTimestamp } from '../lib/format';
 
-const CPU: ChartSeries[] = [{ label: 'CPU', color: '#4f9cf7' }];
-const MEM: ChartSeries[] = [{ label: 'Used', color: '#b57cf2' }];
-const DISK: ChartSeries[] = [
-  { label: 'Read', color: '#3fbf8f' },
-  { label: 'Write', color: '#f2a541' },
-];
-const NET: ChartSeries[] = [
-  { label: 'Receive', color: '#3fbf8f' },
-  { label: 'Send', color: '#f26b6b' },
-];
+const CPU: ChartSeries[] = [{ label: 'CPU', color: METRIC_COLORS.blue }];
 
 const column = (s: LocalMetricsSample[], pick: (x: LocalMetricsSample) => number | null): (number | null)[] =>
   s.map(pick);
-
-export function Tile(props: {
-  title: string;
-  value: string;
-  sub: string;
-  testId: string;
-  children: React.ReactNode;
-}): React.JSX.Element {
-  return (
-    <section className="tile" data-testid={props.testId}>
-      <header className="tile-head">
-        <span className="tile-title">{props.title}</span>
-        <span className="tile-value" data-testid={`${props.testId}-value`}>
-          {props.value}
-        </span>
-      </header>
-      <div className="tile-sub">{props.sub}</div>
-      {props.children}
-    </section>
-  );
-}
-
-export function Legend({
-  items,
-}: {
-  items: { label: string; color: string; value: string }[];
-}): React.JSX.Element {
-  return (
-    <div className="legend">
-      {items.map((i) => (
-        <span key={i.label}>
-          <i style={{ background: i.color }} />
-          {i.label} <b>{i.value}</b>
-        </span>
-      ))}
-    </div>
-  );
-}
 
 export function LocalMachinePage(): React.JSX.Element {
   const info = useQuery({ queryKey: ['system', 'static'], queryFn: () => api.system.static() });
@@ -119,7 +81,7 @@ export function LocalMachinePage(): React.JSX.Element {
           value={formatPercent(last?.cpuPercent)}
           sub={i ? `${i.cpuCores} cores` : ''}
         >
-          <TimeChart series={CPU} data={data.cpu} yRange={[0, 100]} formatValue={(v) => `${v.toFixed(0)}%`} />
+          <TimeChart series={CPU} data={data.cpu} yRange={[0, 100]} formatValue={pctAxis} />
         </Tile>
         <Tile
           title="Memory"
@@ -127,7 +89,7 @@ export function LocalMachinePage(): React.JSX.Element {
           value={formatPercent(memPct)}
           sub={last ? `${formatBytes(last.memUsedBytes)} of ${formatBytes(last.memTotalBytes)} in use` : ''}
         >
-          <TimeChart series={MEM} data={data.mem} yRange={[0, 100]} formatValue={(v) => `${v.toFixed(0)}%`} />
+          <TimeChart series={MEM_SERIES} data={data.mem} yRange={[0, 100]} formatValue={pctAxis} />
         </Tile>
         <Tile
           title={`Disk ${last?.diskMount ?? ''}`}
@@ -135,13 +97,7 @@ export function LocalMachinePage(): React.JSX.Element {
           value={formatPercent(diskPct)}
           sub={last ? `${formatBytes(last.diskUsedBytes)} of ${formatBytes(last.diskTotalBytes)} used` : ''}
         >
-          <TimeChart series={DISK} data={data.disk} formatValue={(v) => formatRate(v)} />
-          <Legend
-            items={[
-              { ...DISK[0]!, value: formatRate(last?.diskReadBps) },
-              { ...DISK[1]!, value: formatRate(last?.diskWriteBps) },
-            ]}
-          />
+          <RateChart series={DISK_SERIES} data={data.disk} latest={[last?.diskReadBps, last?.diskWriteBps]} />
         </Tile>
         <Tile
           title="Network"
@@ -149,13 +105,7 @@ export function LocalMachinePage(): React.JSX.Element {
           value={last ? formatRate(last.netRxBps + last.netTxBps) : '—'}
           sub="all interfaces except loopback"
         >
-          <TimeChart series={NET} data={data.net} formatValue={(v) => formatRate(v)} />
-          <Legend
-            items={[
-              { ...NET[0]!, value: formatRate(last?.netRxBps) },
-              { ...NET[1]!, value: formatRate(last?.netTxBps) },
-            ]}
-          />
+          <RateChart series={NET_SERIES} data={data.net} latest={[last?.netRxBps, last?.netTxBps]} />
         </Tile>
       </div>
     </div>
