@@ -17,8 +17,8 @@ export const defaultConfig = (): LabConfig => ({
   prefix: process.env['LABDECK_LAB_PREFIX'] ?? '10.77.0',
   sshHosts: Number(process.env['LABDECK_LAB_HOSTS'] ?? 3),
   // ct1, ct2 stay as fresh as the base for the tests that need that; the Ansible roles' tests
-  // change ct3, ct4 and bootstrap's through the app ct5, ct6.
-  containers: Number(process.env['LABDECK_LAB_CONTAINERS'] ?? 6),
+  // change ct3, ct4, bootstrap's through the app ct5, ct6, and experiments' ct7, ct8.
+  containers: Number(process.env['LABDECK_LAB_CONTAINERS'] ?? 8),
   docker: (process.env['LABDECK_LAB_DOCKER'] ?? '1') !== '0',
   containerMemory: process.env['LABDECK_LAB_CT_MEMORY'] ?? '512M',
 });

@@ -1,6 +1,6 @@
 // An in-process SSH server (ssh2's Server on 127.0.0.1) for unit tests of the SSH pool: no root,
 // no lab, no sshd. It speaks real SSH (key exchange, host key, publickey/password auth, exec
-// channels), counts what reaches it, and can misbehave on purpose: refuse sessions past a limit,
+// channels, direct-tcpip forwards), counts what reaches it, and can misbehave on purpose: refuse sessions past a limit,
 // free them late as sshd does, hold a TCP connection without ever speaking SSH, drop every client
 // at once, or come back on the same port with another host key.
 //
@@ -54,6 +54,10 @@ export interface SshTestServer {
   readonly authAttempts: number;
   /** Every command an exec request carried, in arrival order. */
   readonly execs: string[];
+  /** Every direct-tcpip (port forward) destination asked for, in arrival order. */
+  readonly tcpipRequests: { host: string; port: number }[];
+  /** direct-tcpip channels open now. */
+  readonly tcpipOpen: number;
   resetPeaks(): void;
   /** Resolves when `pred` holds, re-checked on every change of the counters above. */
   until(pred: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
@@ -165,6 +169,8 @@ export async function startSshTestServer(opts: SshTestServerOptions = {}): Promi
   let frozen = false;
   const timers = new Set<NodeJS.Timeout>();
   const execs: string[] = [];
+  const tcpipRequests: { host: string; port: number }[] = [];
+  const tcpipOpen = new Set<object>();
   let hostKey = newHostKey();
   const sessionsOpen = new Set<object>();
   let accepted = 0;
@@ -229,6 +235,27 @@ export async function startSshTestServer(opts: SshTestServerOptions = {}): Promi
         execs.push(info.command);
         changed();
         runCommand(info.command, acceptExec(), timers);
+      });
+    });
+    // direct-tcpip (a client's port forward): connects to the destination from here, as sshd does
+    // from the host, and refuses the channel (CONNECT_FAILED) when that connect fails.
+    client.on('tcpip', (accept, reject, info) => {
+      tcpipRequests.push({ host: info.destIP, port: info.destPort });
+      const out = net.connect({ host: info.destIP, port: info.destPort });
+      out.once('error', () => reject());
+      out.once('connect', () => {
+        const ch = accept();
+        tcpipOpen.add(ch);
+        changed();
+        ch.once('close', () => {
+          tcpipOpen.delete(ch);
+          out.destroy();
+          changed();
+        });
+        out.on('error', () => ch.destroy());
+        ch.on('error', () => out.destroy());
+        out.pipe(ch).on('error', () => undefined);
+        ch.pipe(out);
       });
     });
     // Silence socket errors (a client that resets): the tests look at counts, not at these.
@@ -324,6 +351,10 @@ export async function startSshTestServer(opts: SshTestServerOptions = {}): Promi
       return authAttempts;
     },
     execs,
+    tcpipRequests,
+    get tcpipOpen() {
+      return tcpipOpen.size;
+    },
     resetPeaks() {
       peakConnections = sockets.size;
       peakChannels = sessionsOpen.size;

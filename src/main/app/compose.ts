@@ -18,8 +18,13 @@ import { AuditStore } from '../services/audit/audit-store';
 import { archiveJob, RetentionScheduler } from '../services/audit/audit-archive';
 import { closeInterrupted, OpenItemStore } from '../services/audit/open-items';
 import { dockerApi } from '../services/docker/docker.api';
+import { experimentsApi } from '../services/experiments/experiments.api';
+import { ExperimentService } from '../services/experiments/experiment-service';
+import { ExperimentStore } from '../services/experiments/experiment-store';
 import { DockerService } from '../services/docker/docker-service';
 import { DockerEngines } from '../services/docker/engines';
+import { ForwardService } from '../services/forwards/forward-service';
+import { forwardsApi } from '../services/forwards/forwards.api';
 import { ContainerShells } from '../services/docker/shells';
 import { AuditQuestions } from '../services/audit/questions';
 import { hostsApi } from '../services/hosts/hosts.api';
@@ -71,6 +76,8 @@ export interface AppOptions {
    * off, so the channels they count are their own.
    */
   hostMetrics?: boolean;
+  /** The experiments' remote steps; default: resources/experiments/experiment.sh beside the migrations folder. */
+  experimentScript?: string;
 }
 
 export interface AppServices {
@@ -83,6 +90,7 @@ export interface AppServices {
   jobs: JobRunner;
   bootstrap: BootstrapService;
   hostMetrics: MetricsService;
+  experiments: ExperimentService;
   /** Every host's latest figures in Prometheus text format (browser mode's GET /metrics). */
   metricsText(): string;
   /** Closes what is still open through the dispatcher (so the history says so), then everything. */
@@ -202,6 +210,32 @@ export function createApp(options: AppOptions): AppServices {
     },
   );
   const metricsArea = metricsApi(hostMetrics, metricHistory);
+  const experiments = new ExperimentService({
+    store: new ExperimentStore(database.db),
+    pool,
+    hosts: hostStore,
+    runner: jobs,
+    secrets,
+    script: fs.readFileSync(
+      options.experimentScript ??
+        path.join(path.dirname(options.migrationsFolder), 'resources', 'experiments', 'experiment.sh'),
+      'utf8',
+    ),
+    archiveDir: path.join(options.dataDir, 'experiments'),
+    online: (id) => pool.state(id).state === 'online',
+    gpuByUser: (id) => {
+      const latest = hostMetrics.fleet().find((f) => f.hostId === id)?.latest;
+      if (!latest || latest.gpus.length === 0) return null;
+      const used = new Map<string, number>();
+      for (const p of latest.gpuProcesses) {
+        if (p.user) used.set(p.user, (used.get(p.user) ?? 0) + (p.usedMiB ?? 0));
+      }
+      return used;
+    },
+  });
+  const experimentsArea = experimentsApi(experiments);
+  const forwards = new ForwardService(pool, nameOf);
+  const forwardsArea = forwardsApi(forwards, nameOf);
   const handlers: Handlers = {
     ...app.handlers,
     ...system.handlers,
@@ -212,6 +246,16 @@ export function createApp(options: AppOptions): AppServices {
     ...bootstrapArea.handlers,
     ...dockerArea.handlers,
     ...metricsArea.handlers,
+    ...forwardsArea.handlers,
+    ...experimentsArea.handlers,
+    // A removed host's forwards close with it, each recorded as closed by whoever removed it.
+    'hosts.remove': async (input, ctx) => {
+      const removed = await hostsArea.handlers['hosts.remove'](input, ctx);
+      for (const f of forwards.list(input.id)) {
+        await dispatcher.dispatch('forwards.close', { id: f.id }, { actor: ctx.actor });
+      }
+      return removed;
+    },
   };
   const streams: StreamFactories = {
     ...system.streams,
@@ -228,6 +272,7 @@ export function createApp(options: AppOptions): AppServices {
   // Bootstrap runs go on on their hosts without Labdeck: they are followed again, not interrupted.
   jobs.recoverInterrupted({ bootstrap: bootstrap.resumer });
   bootstrap.settleOrphans();
+  experiments.settleInterrupted();
   const heartbeat = setInterval(() => {
     try {
       openItems.heartbeat();
@@ -249,6 +294,7 @@ export function createApp(options: AppOptions): AppServices {
     jobs,
     bootstrap,
     hostMetrics,
+    experiments,
     // Hosts still in the inventory only (a removed one's last figures are not exported).
     metricsText: () => {
       const ids = new Set(hostStore.list().map((h) => h.id));
@@ -270,6 +316,7 @@ export function createApp(options: AppOptions): AppServices {
         await jobs.close();
         metrics.stop();
         hostMetrics.close();
+        await forwards.closeAll();
         terminals.closeAll();
         shells.closeAll();
         engines.close();

@@ -304,3 +304,48 @@ export const metricPoints = sqliteTable(
     index('metric_points_res_ts_idx').on(t.res, t.ts),
   ],
 );
+
+/**
+ * Experiments: a Linux user with its own database, repository and environment on a host. Secret
+ * values (the database password, the experiment's secrets) are in `secrets`, never here.
+ */
+export const experiments = sqliteTable(
+  'experiments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    hostId: integer('host_id').notNull(),
+    /** The host's name when it was made (the host may be removed later). */
+    hostName: text('host_name').notNull(),
+    description: text('description').notNull().default(''),
+    template: text('template', { enum: ['base', 'python'] }).notNull(),
+    /** JSON array of pip requirement specs (python template). */
+    packages: text('packages').notNull().default('[]'),
+    memoryMiB: integer('memory_mib'),
+    cpuWeight: integer('cpu_weight'),
+    linuxUser: text('linux_user').notNull(),
+    database: text('database').notNull(),
+    home: text('home').notNull(),
+    repoKind: text('repo_kind', { enum: ['bare', 'gitea'] }),
+    repoRemote: text('repo_remote'),
+    repoWorkTree: text('repo_work_tree'),
+    status: text('status').notNull(),
+    message: text('message'),
+    /** What the last job did: create, restore, archive, rollback. */
+    operation: text('operation').notNull(),
+    failedStep: text('failed_step'),
+    /** JSON array of the steps of `operation` that are done. */
+    doneSteps: text('done_steps').notNull().default('[]'),
+    /** JSON array of secret names (their values are in `secrets`). */
+    secretNames: text('secret_names').notNull().default('[]'),
+    jobId: text('job_id'),
+    /** The archive a restore reads from (so Resume can upload it again). */
+    restoreFrom: text('restore_from'),
+    createdAt: integer('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    archivedAt: integer('archived_at'),
+    archive: text('archive'),
+  },
+  (t) => [index('experiments_host_idx').on(t.hostId), index('experiments_name_idx').on(t.name)],
+);

@@ -8,6 +8,8 @@ import { BootstrapDialog } from './components/BootstrapDialog';
 import { ActivityPage } from './pages/ActivityPage';
 import { BootstrapPage } from './pages/BootstrapPage';
 import { DockerFleetPage } from './pages/DockerFleetPage';
+import { ExperimentPage } from './pages/ExperimentPage';
+import { ExperimentsPage } from './pages/ExperimentsPage';
 import { FleetPage } from './pages/FleetPage';
 import { JobsPage } from './pages/JobsPage';
 import { LocalMachinePage } from './pages/LocalMachinePage';
@@ -36,6 +38,12 @@ function Page({ tab }: { tab: Tab }): React.JSX.Element | null {
       return <FleetPage />;
     case 'bootstrap':
       return <BootstrapPage runId={tab.runId} hostFilter={tab.hostFilter} />;
+    case 'experiments':
+      return tab.experimentId !== undefined ? (
+        <ExperimentPage key={tab.experimentId} id={tab.experimentId} />
+      ) : (
+        <ExperimentsPage />
+      );
     case 'host':
       return <HostPage key={tab.hostId} hostId={tab.hostId!} />;
     case 'terminal':

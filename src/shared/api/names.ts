@@ -6,6 +6,8 @@ import { APP_CALLS } from './contract/app.names';
 import { AUDIT_CALLS } from './contract/audit.names';
 import { BOOTSTRAP_CALLS, BOOTSTRAP_STREAMS } from './contract/bootstrap.names';
 import { DOCKER_CALLS, DOCKER_STREAMS } from './contract/docker.names';
+import { EXPERIMENTS_CALLS } from './contract/experiments.names';
+import { FORWARDS_CALLS } from './contract/forwards.names';
 import { HOSTS_CALLS, HOSTS_STREAMS } from './contract/hosts.names';
 import { JOBS_CALLS, JOBS_STREAMS } from './contract/jobs.names';
 import { METRICS_CALLS, METRICS_STREAMS } from './contract/metrics.names';
@@ -22,6 +24,8 @@ export const CALL_NAMES = [
   ...BOOTSTRAP_CALLS,
   ...DOCKER_CALLS,
   ...METRICS_CALLS,
+  ...EXPERIMENTS_CALLS,
+  ...FORWARDS_CALLS,
 ] as const satisfies readonly CallName[];
 
 export const STREAM_NAMES = [

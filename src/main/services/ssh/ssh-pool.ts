@@ -10,7 +10,7 @@ import { collect } from './exec';
 import { ExecStream, wrapCommand, type ExecStreamOptions } from './exec-stream';
 import { HostConnection } from './host-connection';
 import { SftpSession } from './sftp';
-import { openExecSocket, openStreamLocal, type ChannelSocket } from './streamlocal';
+import { openExecSocket, openForwardOut, openStreamLocal, type ChannelSocket } from './streamlocal';
 import type { HostKeyTrust } from './host-keys';
 import { mapChannelError } from './ssh-errors';
 import { POOL_DEFAULTS, type ConnectTarget, type ExecResult, type Lease, type PoolOptions } from './types';
@@ -96,11 +96,14 @@ export class SshPool {
     return this.host(hostId).acquire();
   }
 
-  /** Runs a command (build it with shCommand) and collects its output, up to maxBytes per stream. */
+  /**
+   * Runs a command (build it with shCommand) and collects its output, up to maxBytes per stream;
+   * `stdin` is written to it and closed (what must not be seen in a process list goes there).
+   */
   async exec(
     hostId: number,
     command: string,
-    opts: { timeoutMs?: number; maxBytes?: number } = {},
+    opts: { timeoutMs?: number; maxBytes?: number; stdin?: string } = {},
   ): Promise<ExecResult> {
     const lease = await this.acquire(hostId);
     const max = opts.maxBytes ?? 16 * 1024 * 1024;
@@ -113,6 +116,8 @@ export class SshPool {
         (done) => lease.client.exec(command, done),
         (stream) => {
           result = collect(stream, lease, where, max, opts.timeoutMs);
+          // Data for the command (a secret, a file) goes on stdin, never into the command line.
+          if (opts.stdin !== undefined) stream.end(opts.stdin);
           // It may settle before the caller awaits it (all in one network read): not unhandled.
           result.catch(() => undefined);
         },
@@ -166,6 +171,15 @@ export class SshPool {
   async streamLocal(hostId: number, socketPath: string): Promise<ChannelSocket> {
     const lease = await this.acquire(hostId);
     return openStreamLocal(lease, socketPath, this.hosts.get(hostId)?.label ?? `host #${hostId}`);
+  }
+
+  /**
+   * A TCP connection from the host to `remoteHost:remotePort` as the host sees them (direct-tcpip;
+   * its loopback by default), on a counted channel: the far end of a port forward.
+   */
+  async forwardOut(hostId: number, remoteHost: string, remotePort: number): Promise<ChannelSocket> {
+    const lease = await this.acquire(hostId);
+    return openForwardOut(lease, remoteHost, remotePort, this.hosts.get(hostId)?.label ?? `host #${hostId}`);
   }
 
   /**

@@ -5,6 +5,7 @@
 import { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { openChannel } from './channels';
+import { ApiError } from '../../../shared/api/errors';
 import { mapChannelError } from './ssh-errors';
 import type { Lease } from './types';
 
@@ -40,8 +41,12 @@ export class ChannelSocket extends Duplex {
     channel.on('close', () => {
       this.lease.release();
       this.clearIdle();
-      if (!this.readableEnded) this.push(null);
-      if (!this.destroyed) this.destroy();
+      if (this.destroyed) return;
+      if (this.readableEnded) return void this.destroy();
+      // What the channel sent is still buffered here for a consumer that reads slower than it
+      // came: destroying now would drop the tail. Ends (then is destroyed) once it has been read.
+      this.push(null);
+      this.once('end', () => this.destroy());
     });
   }
 
@@ -128,6 +133,65 @@ export async function openStreamLocal(
     throw err instanceof Error && 'reason' in err ? err : mapChannelError(err, where);
   }
   return sock!;
+}
+
+/**
+ * A TCP connection the host makes for us (direct-tcpip) to `remoteHost:remotePort` as it sees
+ * them (its loopback by default), e.g. a port forward to a service listening only there.
+ */
+export async function openForwardOut(
+  lease: Lease,
+  remoteHost: string,
+  remotePort: number,
+  where: string,
+): Promise<ChannelSocket> {
+  let sock: ChannelSocket | null = null;
+  try {
+    await openChannel(
+      (done) => lease.client.forwardOut('127.0.0.1', 0, remoteHost, remotePort, done),
+      (ch) => (sock = new ChannelSocket(ch, lease, `${where}:${remotePort}`)),
+      // A refusal is the host's answer (nothing listens there, forwarding not allowed): no retry.
+      1,
+    );
+  } catch (err) {
+    lease.release();
+    throw mapForwardError(err, where, remoteHost, remotePort);
+  }
+  return sock!;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** A failed direct-tcpip open, said with the host and the port (RFC 4254 reason codes). */
+export function mapForwardError(
+  err: unknown,
+  where: string,
+  remoteHost: string,
+  remotePort: number,
+): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as Error & { reason?: unknown };
+  const said = (e?.message ?? '').replace(/^\(SSH\) Channel open failure:\s*/, '').trim();
+  const target = LOOPBACK.has(remoteHost) ? `its port ${remotePort}` : `${remoteHost}:${remotePort}`;
+  if (e && e.reason === 2) {
+    // CONNECT_FAILED: OpenSSH says "Connection refused" (or why the connect failed); some say nothing.
+    if (said === '' || /refused/i.test(said)) {
+      return new ApiError(
+        'UNAVAILABLE',
+        LOOPBACK.has(remoteHost)
+          ? `Nothing listens on port ${remotePort} on ${where} (connection refused). Start the service there (on that port), or check the port number.`
+          : `Nothing listens on ${remoteHost}:${remotePort} as seen from ${where} (connection refused). Start the service, or check the address and port.`,
+      );
+    }
+    return new ApiError('UNAVAILABLE', `${where} could not connect to ${target}: ${said}.`);
+  }
+  if (e && e.reason === 1) {
+    return new ApiError(
+      'PERMISSION_DENIED',
+      `${where} does not allow port forwarding to ${target} (${said || 'administratively prohibited'}). Allow it in the host's sshd_config (AllowTcpForwarding yes, PermitOpen) or in the login key's options.`,
+    );
+  }
+  return mapChannelError(err, `${where} (forward to ${target})`);
 }
 
 /** An exec channel whose stdin and stdout are the stream (build the command with shCommand). */

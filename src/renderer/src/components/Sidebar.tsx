@@ -161,6 +161,7 @@ export function Sidebar(): React.JSX.Element {
       <NavItem kind="fleet" icon="▦" label="Fleet" />
       <NavItem kind="bootstrap" icon="⚒" label="Bootstrap" />
       <NavItem kind="docker" icon="▣" label="Containers" />
+      <NavItem kind="experiments" icon="⚗" label="Experiments" />
       <NavItem kind="settings" icon="⚙" label="Settings" />
       {dialog === 'add' && <HostDialog host={null} onClose={() => setDialog(null)} />}
       {dialog === 'import' && <ImportDialog onClose={() => setDialog(null)} />}

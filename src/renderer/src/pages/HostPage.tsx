@@ -6,6 +6,7 @@ import type { Host, HostState, HostTestReport } from '../../../shared/api/domain
 import type { BootstrapHostSummary } from '../../../shared/api/bootstrap-domain';
 import { api, ApiError } from '../api';
 import { HostDialog } from '../components/HostDialog';
+import { ForwardsPanel } from '../components/ForwardsPanel';
 import { RunCommandDialog } from '../components/RunCommandDialog';
 import { errorText, nextStep } from '../lib/errors';
 import { formatAgo, formatBytes, formatIn, formatTimestamp } from '../lib/format';
@@ -14,6 +15,7 @@ import { STATE_LABEL, useHostStates } from '../state/host-states';
 import { useUi } from '../state/ui-store';
 import { HostDocker, HostViewTabs, useDockerStatus, type HostView } from './DockerPanel';
 import { HostMetrics } from './HostMetrics';
+import { HostExperiments } from '../components/HostExperiments';
 
 function uptime(s: number): string {
   const d = Math.floor(s / 86_400);
@@ -435,6 +437,10 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
           </span>
         </form>
       )}
+
+      <HostExperiments hostId={host.id} />
+
+      <ForwardsPanel hostId={host.id} />
 
       <div className="two-col">
         <section className="panel">

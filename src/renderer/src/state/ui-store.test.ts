@@ -130,3 +130,21 @@ describe('the Activity tab', () => {
     expect(useUi.getState().tabs.find((t) => t.id === 'activity')?.filter).toEqual({ result: 'error' });
   });
 });
+
+describe('experiments tab', () => {
+  beforeEach(() =>
+    useUi.setState({ tabs: [{ id: 'local', kind: 'local', title: 'This computer' }], activeId: 'local' }),
+  );
+
+  it('is one tab: on an experiment, and back on the list from the sidebar', () => {
+    useUi.getState().openExperiment(7);
+    expect(useUi.getState().tabs.find((t) => t.id === 'experiments')?.experimentId).toBe(7);
+    useUi.getState().openExperiment(9);
+    expect(useUi.getState().tabs.filter((t) => t.kind === 'experiments')).toHaveLength(1);
+    expect(useUi.getState().tabs.find((t) => t.id === 'experiments')?.experimentId).toBe(9);
+    useUi.getState().activate('local');
+    useUi.getState().open('experiments');
+    expect(useUi.getState().activeId).toBe('experiments');
+    expect(useUi.getState().tabs.find((t) => t.id === 'experiments')?.experimentId).toBeUndefined();
+  });
+});

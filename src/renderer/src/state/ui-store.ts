@@ -3,9 +3,19 @@ import { create } from 'zustand';
 import type { AuditFilterInput } from '../../../shared/api/domain';
 
 export type TabKind =
-  'local' | 'activity' | 'jobs' | 'settings' | 'host' | 'terminal' | 'docker' | 'bootstrap' | 'fleet';
+  | 'local'
+  | 'activity'
+  | 'jobs'
+  | 'settings'
+  | 'host'
+  | 'terminal'
+  | 'docker'
+  | 'bootstrap'
+  | 'fleet'
+  | 'experiments';
 /** The views there is one of, opened from the sidebar. */
-export type PageKind = 'local' | 'activity' | 'jobs' | 'settings' | 'docker' | 'bootstrap' | 'fleet';
+export type PageKind =
+  'local' | 'activity' | 'jobs' | 'settings' | 'docker' | 'bootstrap' | 'fleet' | 'experiments';
 
 export interface Tab {
   id: string;
@@ -26,6 +36,8 @@ export interface Tab {
   /** Bootstrap: the run on screen (none: the list of runs); `hostFilter`: runs of one host. */
   runId?: string;
   hostFilter?: number;
+  /** Experiments: the one on screen (none: the list of all). */
+  experimentId?: number;
 }
 
 let seq = 0;
@@ -39,6 +51,7 @@ const TITLES: Record<PageKind, string> = {
   docker: 'Containers',
   bootstrap: 'Bootstrap',
   fleet: 'Fleet',
+  experiments: 'Experiments',
 };
 
 /** How a terminal pane's shell is doing, so its tab can say so while it is in the background. */
@@ -79,6 +92,8 @@ interface UiState {
   knownHostIds: number[];
   /** Bootstrap page on one run, or on the list of runs (of one host). */
   openBootstrap: (view: { runId?: string; hostFilter?: number }) => void;
+  /** Experiments page on one experiment, or on the list of all (null). */
+  openExperiment: (experimentId: number | null) => void;
   /** Hosts picked in the sidebar (Ctrl/⌘+click) for something done to several at once. */
   selectedHosts: number[];
   toggleHostSelected: (hostId: number) => void;
@@ -115,6 +130,21 @@ function showBootstrap(s: UiState, view: { runId?: string; hostFilter?: number }
   };
 }
 
+/** The Experiments tab (one of it) on one experiment, or on the list. */
+function showExperiments(s: UiState, experimentId: number | null): Partial<UiState> {
+  const tab: Tab = {
+    id: 'experiments',
+    kind: 'experiments',
+    title: TITLES.experiments,
+    ...(experimentId !== null ? { experimentId } : {}),
+  };
+  const exists = s.tabs.some((t) => t.id === 'experiments');
+  return {
+    tabs: exists ? s.tabs.map((t) => (t.id === 'experiments' ? tab : t)) : [...s.tabs, tab],
+    activeId: 'experiments',
+  };
+}
+
 export const useUi = create<UiState>((set) => ({
   tabs: [{ id: 'local', kind: 'local', title: TITLES.local }],
   activeId: 'local',
@@ -131,6 +161,7 @@ export const useUi = create<UiState>((set) => ({
   clearHostSelection: () => set({ selectedHosts: [] }),
   askBootstrap: (hostIds) => set({ bootstrapHosts: hostIds }),
   openBootstrap: (view) => set((s) => showBootstrap(s, view)),
+  openExperiment: (experimentId) => set((s) => showExperiments(s, experimentId)),
   setPaneStatus: (pane, status) =>
     set((s) => {
       if ((s.paneStatus[pane] ?? null) === status) return s;
@@ -139,10 +170,14 @@ export const useUi = create<UiState>((set) => ({
       else delete paneStatus[pane];
       return { paneStatus };
     }),
-  // Bootstrap from the sidebar shows the list of runs, whatever run its tab showed.
+  // Bootstrap (Experiments) from the sidebar shows the list, whatever run (experiment) its tab showed.
   open: (kind) =>
     set((s) =>
-      kind === 'bootstrap' ? showBootstrap(s, {}) : focusOrAdd(s, { id: kind, kind, title: TITLES[kind] }),
+      kind === 'bootstrap'
+        ? showBootstrap(s, {})
+        : kind === 'experiments'
+          ? showExperiments(s, null)
+          : focusOrAdd(s, { id: kind, kind, title: TITLES[kind] }),
     ),
   openHost: (hostId, title) =>
     set((s) => focusOrAdd(s, { id: `host:${hostId}`, kind: 'host', title, hostId })),

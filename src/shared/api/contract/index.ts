@@ -7,6 +7,8 @@ import { auditCalls } from './audit';
 import { bootstrapCalls, bootstrapStreams } from './bootstrap';
 import type { Out } from './define';
 import { dockerCalls, dockerStreams } from './docker';
+import { experimentsCalls } from './experiments';
+import { forwardsCalls } from './forwards';
 import { hostsCalls, hostsStreams } from './hosts';
 import { jobsCalls, jobsStreams } from './jobs';
 import { metricsCalls, metricsStreams } from './metrics';
@@ -28,6 +30,8 @@ export const calls = {
   ...bootstrapCalls,
   ...dockerCalls,
   ...metricsCalls,
+  ...experimentsCalls,
+  ...forwardsCalls,
 } as const;
 
 export const streams = {
