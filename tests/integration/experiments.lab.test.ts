@@ -117,8 +117,15 @@ describe('experiments on real containers', () => {
     expect(pw).toMatch(/^[0-9a-f]{48}$/);
     expect(logText(r.jobId)).not.toContain(pw);
     // The history names the experiment.
+    // The history names the experiment: the call, and each step's end with what it said.
     const rows = (await h.call('audit.list', { experimentId: demo.id, limit: 20 })).rows;
     expect(rows.map((x) => x.action)).toContain('experiments.create');
+    const steps = rows.filter((x) => x.action === 'experiments.step').reverse();
+    expect(steps.map((x) => [(JSON.parse(x.params) as { step: string }).step, x.result])).toEqual(
+      ['user', 'database', 'repo', 'environment', 'limits'].map((s) => [s, 'ok']),
+    );
+    expect(steps[0]!.target).toBe('Linux user and home: experiment demo on ea');
+    expect(steps.every((x) => x.jobId === r.jobId)).toBe(true);
   }, 180_000);
 
   it('keeps secrets exactly as given, encrypted here, and only in the 0600 env file there', async () => {
@@ -225,6 +232,9 @@ describe('experiments on real containers', () => {
     const e = await h.call('experiments.get', { id: r.experiment.id });
     expect(e).toMatchObject({ status: 'failed', failedStep: 'database' });
     expect(e.message).toMatch(/PostgreSQL role and database failed/);
+    const failedRow = (await h.call('audit.list', { experimentId: e.id, action: 'experiments.step', limit: 5 })).rows[0]!;
+    expect(failedRow).toMatchObject({ result: 'error' });
+    expect(JSON.parse(failedRow.params)).toMatchObject({ step: 'database', operation: 'create' });
     await h.call('hosts.connect', { id: ids['eb'] });
     await sh('eb', 'systemctl start postgresql');
     const again = await h.call('experiments.resume', { id: e.id });

@@ -223,6 +223,7 @@ export function createApp(options: AppOptions): AppServices {
     ),
     archiveDir: path.join(options.dataDir, 'experiments'),
     online: (id) => pool.state(id).state === 'online',
+    record,
     gpuByUser: (id) => {
       const latest = hostMetrics.fleet().find((f) => f.hostId === id)?.latest;
       if (!latest || latest.gpus.length === 0) return null;

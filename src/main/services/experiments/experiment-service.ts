@@ -23,6 +23,7 @@ import {
   type ExperimentUsage,
 } from '../../../shared/api/experiments-domain';
 import { ApiError } from '../../../shared/api/errors';
+import type { RecordEvent } from '../../lib/area';
 import type { JobContext, JobRunner, JobSpec } from '../jobs/job-runner';
 import type { SecretStore } from '../secrets/secret-store';
 import { readLocalTree, type ExecResult, type SftpSession } from '../ssh/ssh-pool';
@@ -45,6 +46,8 @@ export interface ExperimentDeps {
   script: string;
   /** Where archives are written, one folder each. */
   archiveDir: string;
+  /** Each step's end goes to the history through the dispatcher. */
+  record?: RecordEvent;
   /** Whether the host is connected now (usage is read only from connected hosts). */
   online?: (hostId: number) => boolean;
   /** GPU memory (MiB) each Linux user's processes use on a host now, from the metrics area. */
@@ -158,7 +161,7 @@ export class ExperimentService {
     }
     const spec = this.spec(e, 'rollback', `Roll back experiment ${e.name}`, [...ROLLBACK_STEPS], async (ctx) => {
       try {
-        await this.stepped(ctx, 'remove', () => this.remote(ctx, e.hostId, 'remove', [e.linuxUser, e.database, e.home]));
+        await this.stepped(ctx, e, 'remove', () => this.remote(ctx, e.hostId, 'remove', [e.linuxUser, e.database, e.home]));
       } catch (err) {
         this.d.store.update(e.id, {
           status: 'failed',
@@ -192,7 +195,7 @@ export class ExperimentService {
         }
         try {
           if (ctx.signal.aborted) throw new ApiError('INTERRUPTED', 'Cancelled before this step.');
-          await this.stepped(ctx, step, async () => {
+          await this.stepped(ctx, e, step, async () => {
             const out = await this.runStep(ctx, this.d.store.get(e.id), step, stage);
             if (step === 'upload') stage = out;
             return out;
@@ -354,14 +357,14 @@ export class ExperimentService {
       const folder = path.join(this.d.archiveDir, folderName);
       let sums = new Map<string, string>();
       try {
-        await this.stepped(ctx, 'dump', async () => {
+        await this.stepped(ctx, e, 'dump', async () => {
           const out = await this.remote(ctx, e.hostId, 'dump', [e.linuxUser, e.database, e.home, stage, host.user, includeHome ? '1' : '0'], undefined, 60 * 60_000);
           sums = parseSums(out);
           if (!sums.has('database.dump')) throw new ApiError('INTERNAL', `The dump on ${host.name} wrote no database.dump.`);
           return `${sums.size} files: ${[...sums.keys()].join(', ')}`;
         });
         const files: ArchiveManifest['files'] = [];
-        await this.stepped(ctx, 'download', async () => {
+        await this.stepped(ctx, e, 'download', async () => {
           fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
           const sftp = await this.d.pool.sftp(e.hostId);
           try {
@@ -379,7 +382,7 @@ export class ExperimentService {
           const total = files.reduce((s, f) => s + f.bytes, 0);
           return `${files.length} files, ${total} bytes into ${folder}`;
         });
-        await this.stepped(ctx, 'verify', async () => {
+        await this.stepped(ctx, e, 'verify', async () => {
           for (const f of files) {
             if (sums.get(f.name) !== f.sha256) {
               throw new ApiError('INTERNAL', `${f.name} from ${host.name} does not match its SHA-256 there. Archive again.`);
@@ -419,7 +422,7 @@ export class ExperimentService {
         throw err;
       }
       try {
-        await this.stepped(ctx, 'remove', () => this.remote(ctx, e.hostId, 'remove', [e.linuxUser, e.database, e.home]));
+        await this.stepped(ctx, e, 'remove', () => this.remote(ctx, e.hostId, 'remove', [e.linuxUser, e.database, e.home]));
       } catch (err) {
         this.d.store.update(e.id, {
           status: 'failed',
@@ -582,11 +585,36 @@ export class ExperimentService {
     return { experiment: this.d.store.get(e.id), jobId };
   }
 
-  private async stepped(ctx: JobContext, step: string, fn: () => Promise<string>): Promise<void> {
-    await ctx.step(step, async () => {
-      const out = await fn();
-      const line = lastLine(out);
-      if (line) ctx.detail(step, line.slice(0, 200));
+  /** Runs a job step; its end (with what it said or why it failed) is one row in the history. */
+  private async stepped(ctx: JobContext, e: Experiment, step: string, fn: () => Promise<string>): Promise<void> {
+    const started = Date.now();
+    let line = '';
+    try {
+      await ctx.step(step, async () => {
+        line = lastLine(await fn()).slice(0, 200);
+        if (line) ctx.detail(step, line);
+      });
+    } catch (err) {
+      this.recordStep(e, step, started, line, err);
+      throw err;
+    }
+    this.recordStep(e, step, started, line, null);
+  }
+
+  private recordStep(e: Experiment, step: string, started: number, said: string, err: unknown): void {
+    const now = this.d.store.get(e.id);
+    this.d.record?.({
+      action: 'experiments.step',
+      target: `${STEP_TITLES[step] ?? step}: experiment ${e.name} on ${e.hostName}`,
+      ok: err === null,
+      errorCode: err === null ? null : err instanceof ApiError ? err.code : 'INTERNAL',
+      details: {
+        operation: now.operation,
+        step,
+        ...(err === null ? { said } : { error: err instanceof Error ? err.message : 'failed' }),
+      },
+      durationMs: Date.now() - started,
+      refs: { experimentId: e.id, hostId: e.hostId, jobId: now.jobId },
     });
   }
 
