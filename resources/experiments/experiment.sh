@@ -122,22 +122,40 @@ SQL
   say "role $user owns database $database"
   ;;
 
-repo) # USER HOME NAME DESCRIPTION
-  user=$1 home=$2 name=$3 description=$4
+repo) # USER HOME NAME DESCRIPTION [REMOTE]   (stdin with REMOTE: its git-credentials line)
+  user=$1 home=$2 name=$3 description=$4 remote=${5:-}
   need_tools git
-  bare="$home/repo.git" work="$home/code"
-  if [ ! -d "$bare" ]; then
-    as_user "$user" git init -q --bare -b main "$bare"
-    say "made a bare repository $bare"
+  work="$home/code"
+  if [ -n "$remote" ]; then
+    # A repository on Gitea: the experiment's own Gitea user and token, in its 0600 credential store.
+    cat > "$home/.git-credentials"
+    chown "$user:$GROUP" "$home/.git-credentials"
+    chmod 0600 "$home/.git-credentials"
+    as_user "$user" git config --global credential.helper store
+    origin=$remote
+  else
+    origin="$home/repo.git"
+    if [ ! -d "$origin" ]; then
+      as_user "$user" git init -q --bare -b main "$origin"
+      say "made a bare repository $origin"
+    fi
   fi
   if [ ! -d "$work/.git" ]; then
-    as_user "$user" git clone -q "$bare" "$work" 2>/dev/null
+    as_user "$user" git clone -q "$origin" "$work" 2>/dev/null
     say "cloned it into $work"
   fi
-  as_user "$user" git -C "$work" remote set-url origin "$bare"
+  as_user "$user" git -C "$work" remote set-url origin "$origin"
   as_user "$user" git -C "$work" config user.name "$user"
   as_user "$user" git -C "$work" config user.email "$user@$(hostname)"
-  if ! as_user "$user" git -C "$bare" rev-parse -q --verify refs/heads/main >/dev/null; then
+  # A repository restored from an archive moves to the remote, then its local copy goes.
+  if [ -n "$remote" ] && [ -d "$home/repo.git" ]; then
+    as_user "$user" git -C "$home/repo.git" push -q --all "$remote"
+    as_user "$user" git -C "$home/repo.git" push -q --tags "$remote"
+    rm -rf -- "$home/repo.git"
+    as_user "$user" git -C "$work" fetch -q origin
+    say "pushed the restored repository to $remote"
+  fi
+  if ! as_user "$user" git -C "$work" ls-remote --exit-code origin refs/heads/main >/dev/null 2>&1; then
     if [ ! -e "$work/README.md" ]; then
       printf '# %s\n\n%s\n' "$name" "$description" > "$work/README.md"
       chown "$user:$GROUP" "$work/README.md"
@@ -233,8 +251,11 @@ dump) # USER DATABASE HOME STAGE OWNER INCLUDE_HOME(0|1)
       say "could not push ~/code (left as it is; the home tarball keeps it if asked)"
     fi
   fi
-  if [ -d "$home/repo.git" ] && [ -n "$(git -c safe.directory='*' -C "$home/repo.git" for-each-ref --count=1 2>/dev/null)" ]; then
-    git -c safe.directory='*' -C "$home/repo.git" bundle create -q "$stage/repo.bundle" --all
+  # The bare repository on the host, or (Gitea) the clone, which holds what was just pushed.
+  src=""
+  if [ -d "$home/repo.git" ]; then src="$home/repo.git"; elif [ -d "$home/code/.git" ]; then src="$home/code"; fi
+  if [ -n "$src" ] && [ -n "$(git -c safe.directory='*' -C "$src" for-each-ref --count=1 refs/heads 2>/dev/null)" ]; then
+    git -c safe.directory='*' -C "$src" bundle create -q "$stage/repo.bundle" --branches --tags
     say "bundled the repository"
   fi
   runuser -u postgres -- pg_dump -Fc -d "$database" > "$stage/database.dump"

@@ -21,6 +21,7 @@ import { dockerApi } from '../services/docker/docker.api';
 import { experimentsApi } from '../services/experiments/experiments.api';
 import { ExperimentService } from '../services/experiments/experiment-service';
 import { ExperimentStore } from '../services/experiments/experiment-store';
+import { GiteaHosts } from '../services/experiments/gitea-hosts';
 import { DockerService } from '../services/docker/docker-service';
 import { DockerEngines } from '../services/docker/engines';
 import { ForwardService } from '../services/forwards/forward-service';
@@ -210,7 +211,9 @@ export function createApp(options: AppOptions): AppServices {
     },
   );
   const metricsArea = metricsApi(hostMetrics, metricHistory);
+  const gitea = new GiteaHosts(secrets, (id, host, port) => pool.forwardOut(id, host, port));
   const experiments = new ExperimentService({
+    gitea,
     store: new ExperimentStore(database.db),
     pool,
     hosts: hostStore,
@@ -234,7 +237,7 @@ export function createApp(options: AppOptions): AppServices {
       return used;
     },
   });
-  const experimentsArea = experimentsApi(experiments);
+  const experimentsArea = experimentsApi(experiments, gitea, nameOf);
   const forwards = new ForwardService(pool, nameOf);
   const forwardsArea = forwardsApi(forwards, nameOf);
   const handlers: Handlers = {
@@ -318,6 +321,7 @@ export function createApp(options: AppOptions): AppServices {
         metrics.stop();
         hostMetrics.close();
         await forwards.closeAll();
+        gitea.close();
         terminals.closeAll();
         shells.closeAll();
         engines.close();

@@ -22,7 +22,16 @@ export const CREATE_STEP_TITLES: Record<CreateStep, string> = {
 };
 
 /** A restore's steps: the archive is uploaded, then the create steps with the data put back. */
-export const RESTORE_STEPS = ['upload', 'user', 'database', 'data', 'repo', 'environment', 'limits', 'cleanup'] as const;
+export const RESTORE_STEPS = [
+  'upload',
+  'user',
+  'database',
+  'data',
+  'repo',
+  'environment',
+  'limits',
+  'cleanup',
+] as const;
 export const ARCHIVE_STEPS = ['dump', 'download', 'verify', 'remove'] as const;
 export const ROLLBACK_STEPS = ['remove'] as const;
 export const STEP_TITLES: Record<string, string> = {
@@ -157,4 +166,18 @@ export interface ExperimentArchive {
 export interface ExperimentJobStarted {
   experiment: Experiment;
   jobId: string;
+}
+
+/** A host's Gitea, where its experiments' repositories go (none: a bare repository on the host). */
+export interface GiteaHostConfig {
+  hostId: number;
+  configured: boolean;
+  /** Gitea's URL as the host sees it (e.g. http://127.0.0.1:3000); reached over the host's SSH connection. */
+  url: string | null;
+  /** The user or organisation that owns experiment repositories; null: the token's own user. */
+  owner: string | null;
+  /** Read from Gitea when asked: its version and the token's user, or why it could not be reached. */
+  version: string | null;
+  user: string | null;
+  error: string | null;
 }

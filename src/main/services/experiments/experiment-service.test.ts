@@ -43,9 +43,13 @@ function readBack(file: string, name: string): string {
   const p = path.join(dir, 'env');
   fs.writeFileSync(p, file);
   try {
-    return execFileSync('sh', ['-c', 'set -a; . "$1"; set +a; printf %s "$(printenv "$2"; printf x)"', 'sh', p, name], {
-      encoding: 'utf8',
-    }).replace(/x$/, '');
+    return execFileSync(
+      'sh',
+      ['-c', 'set -a; . "$1"; set +a; printf %s "$(printenv "$2"; printf x)"', 'sh', p, name],
+      {
+        encoding: 'utf8',
+      },
+    ).replace(/x$/, '');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -54,7 +58,11 @@ function readBack(file: string, name: string): string {
 describe('envFile', () => {
   it('round-trips every hostile value exactly through a real sh, and runs none of it', () => {
     const values = HOSTILE.filter((v) => v !== '');
-    const file = envFile(exp(), 'pw', values.map((v, i): [string, string] => [`S${i}`, v]));
+    const file = envFile(
+      exp(),
+      'pw',
+      values.map((v, i): [string, string] => [`S${i}`, v]),
+    );
     values.forEach((v, i) => {
       // printenv adds a newline; a value ending in \r\n keeps it.
       expect(readBack(file, `S${i}`)).toBe(`${v}\n`);
@@ -64,7 +72,9 @@ describe('envFile', () => {
 
   it('sets the database variables, and the venv for python', () => {
     const file = envFile(exp({ template: 'python' }), 'p@ss:/word', []);
-    expect(readBack(file, 'DATABASE_URL')).toBe('postgresql://exp-demo:p%40ss%3A%2Fword@localhost:5432/experiment_demo\n');
+    expect(readBack(file, 'DATABASE_URL')).toBe(
+      'postgresql://exp-demo:p%40ss%3A%2Fword@localhost:5432/experiment_demo\n',
+    );
     expect(readBack(file, 'PGDATABASE')).toBe('experiment_demo\n');
     expect(readBack(file, 'PATH').startsWith('/srv/experiments/demo/.venv/bin:')).toBe(true);
   });
@@ -84,7 +94,21 @@ describe('derived names and the contract', () => {
   it('accepts good names and refuses the rest', () => {
     const ok = (name: string): boolean => experimentCreateInput.safeParse({ hostId: 1, name }).success;
     for (const n of ['a', 'demo', 'llm-7b', 'a'.repeat(28)]) expect(ok(n), n).toBe(true);
-    for (const n of ['', 'A', '1a', '-a', 'a-', 'a--b', 'a_b', 'a.b', 'a'.repeat(29), 'dеmo', '$(id)', '../x', ...HOSTILE.filter((s) => s !== 'plain')]) {
+    for (const n of [
+      '',
+      'A',
+      '1a',
+      '-a',
+      'a-',
+      'a--b',
+      'a_b',
+      'a.b',
+      'a'.repeat(29),
+      'dеmo',
+      '$(id)',
+      '../x',
+      ...HOSTILE.filter((s) => s !== 'plain'),
+    ]) {
       expect(ok(n), n).toBe(false);
     }
     expect(secretName.safeParse('API_TOKEN').success).toBe(true);
@@ -128,7 +152,11 @@ describe('parseStatus', () => {
       memoryBytes: 4096000,
       error: null,
     });
-    expect(parseStatus(text, base, 'exp-b')).toMatchObject({ lastLogin: null, homeBytes: 1, databaseBytes: null });
+    expect(parseStatus(text, base, 'exp-b')).toMatchObject({
+      lastLogin: null,
+      homeBytes: 1,
+      databaseBytes: null,
+    });
     expect(parseStatus('exp-c exists 0', base, 'exp-c').error).toMatch(/does not exist/);
   });
 });

@@ -29,6 +29,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import { readLocalTree, type ExecResult, type SftpSession } from '../ssh/ssh-pool';
 import { shCommand, shQuote } from '../ssh/quote';
 import { GONE, type ExperimentStore } from './experiment-store';
+import type { GiteaHosts } from './gitea-hosts';
 
 /** What the service needs of the SSH pool. */
 export interface ExperimentPool {
@@ -46,6 +47,8 @@ export interface ExperimentDeps {
   script: string;
   /** Where archives are written, one folder each. */
   archiveDir: string;
+  /** Hosts whose experiments keep their repository in a Gitea. */
+  gitea?: GiteaHosts;
   /** Each step's end goes to the history through the dispatcher. */
   record?: RecordEvent;
   /** Whether the host is connected now (usage is read only from connected hosts). */
@@ -159,20 +162,30 @@ export class ExperimentService {
         `Experiment ${e.name} is ${e.status}: only a failed one is rolled back (archive a working one instead).`,
       );
     }
-    const spec = this.spec(e, 'rollback', `Roll back experiment ${e.name}`, [...ROLLBACK_STEPS], async (ctx) => {
-      try {
-        await this.stepped(ctx, e, 'remove', () => this.remote(ctx, e.hostId, 'remove', [e.linuxUser, e.database, e.home]));
-      } catch (err) {
+    const spec = this.spec(
+      e,
+      'rollback',
+      `Roll back experiment ${e.name}`,
+      [...ROLLBACK_STEPS],
+      async (ctx) => {
+        try {
+          await this.stepped(ctx, e, 'remove', () => this.removeAll(ctx, this.d.store.get(e.id)));
+        } catch (err) {
+          this.d.store.update(e.id, {
+            status: 'failed',
+            message: `Rolling back failed: ${err instanceof Error ? err.message : String(err)}. Roll back again when the host answers.`,
+          });
+          throw err;
+        }
+        this.forgetSecrets(e);
         this.d.store.update(e.id, {
-          status: 'failed',
-          message: `Rolling back failed: ${err instanceof Error ? err.message : String(err)}. Roll back again when the host answers.`,
+          status: 'rolled-back',
+          message: 'Rolled back: nothing of it is left on the host.',
+          failedStep: null,
         });
-        throw err;
-      }
-      this.forgetSecrets(e);
-      this.d.store.update(e.id, { status: 'rolled-back', message: 'Rolled back: nothing of it is left on the host.', failedStep: null });
-      return `Rolled back ${e.name} on ${e.hostName}`;
-    });
+        return `Rolled back ${e.name} on ${e.hostName}`;
+      },
+    );
     return this.launch(e, spec, 'rolling-back', 'rollback', actor);
   }
 
@@ -222,14 +235,18 @@ export class ExperimentService {
     const user = e.linuxUser;
     switch (step) {
       case 'user':
-        return this.remote(ctx, e.hostId, 'user', [user, e.home, path.posix.dirname(e.home), e.name, e.description, e.database]);
+        return this.remote(ctx, e.hostId, 'user', [
+          user,
+          e.home,
+          path.posix.dirname(e.home),
+          e.name,
+          e.description,
+          e.database,
+        ]);
       case 'database':
         return this.remote(ctx, e.hostId, 'database', [user, e.database, e.home], `${this.dbPassword(e)}\n`);
-      case 'repo': {
-        const out = await this.remote(ctx, e.hostId, 'repo', [user, e.home, e.name, e.description]);
-        this.d.store.update(e.id, { repo: { kind: 'bare', remote: `${e.home}/repo.git`, workTree: `${e.home}/code` } });
-        return out;
-      }
+      case 'repo':
+        return this.makeRepo(ctx, e);
       case 'environment':
         return this.pushEnvironment(ctx, e);
       case 'limits':
@@ -242,13 +259,79 @@ export class ExperimentService {
         return this.upload(ctx, e);
       case 'data':
         if (!stage) throw new ApiError('INTERNAL', 'The archive was not uploaded.');
-        return this.remote(ctx, e.hostId, 'restore-data', [user, e.database, e.home, stage], undefined, 30 * 60_000);
+        return this.remote(
+          ctx,
+          e.hostId,
+          'restore-data',
+          [user, e.database, e.home, stage],
+          undefined,
+          30 * 60_000,
+        );
       case 'cleanup':
         if (stage) await this.remote(ctx, e.hostId, 'cleanup', [stage]);
         return 'removed the uploaded copy';
       default:
         throw new ApiError('INTERNAL', `unknown step ${step}`);
     }
+  }
+
+  /**
+   * A bare repository on the host, or, where the host has a Gitea, a repository there with the
+   * experiment's own Gitea user (a write collaborator) whose token is only in its 0600 credentials.
+   */
+  private async makeRepo(ctx: JobContext, e: Experiment): Promise<string> {
+    const user = e.linuxUser;
+    const workTree = `${e.home}/code`;
+    const g = this.d.gitea?.setting(e.hostId) ?? null;
+    if (!g) {
+      const out = await this.remote(ctx, e.hostId, 'repo', [user, e.home, e.name, e.description]);
+      this.d.store.update(e.id, { repo: { kind: 'bare', remote: `${e.home}/repo.git`, workTree } });
+      return out;
+    }
+    // Said before anything is made there, so a rollback knows to look in Gitea.
+    this.d.store.update(e.id, { repo: { kind: 'gitea', remote: g.url, workTree } });
+    const c = this.d.gitea!.client(e.hostId, g)!;
+    await c.ensureUser({ username: user, email: `${user}@labdeck.invalid` });
+    const repo = await c.ensureRepo({
+      ...(g.owner ? { owner: g.owner } : {}),
+      name: e.name,
+      description: e.description,
+      private: true,
+    });
+    if (repo.owner !== user) await c.addCollaborator(repo.owner, repo.name, user, 'write');
+    const token = await c.createToken(user, { name: 'labdeck', scopes: ['write:repository'] });
+    this.d.store.update(e.id, { repo: { kind: 'gitea', remote: repo.cloneUrl, workTree } });
+    ctx.log(`Gitea: ${repo.fullName} (${repo.htmlUrl}), pushed to by Gitea user ${user}`);
+    const u = new URL(repo.cloneUrl);
+    const credentials = `${u.protocol}//${encodeURIComponent(user)}:${encodeURIComponent(token.sha1)}@${u.host}\n`;
+    return this.remote(
+      ctx,
+      e.hostId,
+      'repo',
+      [user, e.home, e.name, e.description, repo.cloneUrl],
+      credentials,
+    );
+  }
+
+  /** The experiment's Gitea repository and user, when it has them (both gone already is fine). */
+  private async removeGitea(e: Experiment): Promise<string> {
+    if (e.repo?.kind !== 'gitea') return '';
+    const g = this.d.gitea?.setting(e.hostId) ?? null;
+    if (!g)
+      return `Gitea is no longer set up for ${e.hostName}: its repository ${e.repo.remote} was left there.`;
+    const c = this.d.gitea!.client(e.hostId, g)!;
+    const m = /\/([^/]+)\/([^/]+?)\.git$/.exec(new URL(e.repo.remote).pathname);
+    const owner = m?.[1] ?? g.owner ?? (await c.currentUser()).login;
+    await c.deleteRepo(owner, e.name);
+    await c.deleteUser(e.linuxUser, { purge: true });
+    return `removed Gitea repository ${owner}/${e.name} and Gitea user ${e.linuxUser}`;
+  }
+
+  private async removeAll(ctx: JobContext, e: Experiment): Promise<string> {
+    const out = await this.remote(ctx, e.hostId, 'remove', [e.linuxUser, e.database, e.home]);
+    const gitea = await this.removeGitea(e);
+    if (gitea) ctx.log(gitea);
+    return gitea || out;
   }
 
   // ---- secrets ------------------------------------------------------------------------------
@@ -277,7 +360,10 @@ export class ExperimentService {
     const secrets = e.secretNames.map((n): [string, string] => {
       const v = this.d.secrets.get(secretRef(e.id, n));
       if (v === null) {
-        throw new ApiError('SECRET_REQUIRED', `The secret ${n} of ${e.name} cannot be read here any more. Set it again.`);
+        throw new ApiError(
+          'SECRET_REQUIRED',
+          `The secret ${n} of ${e.name} cannot be read here any more. Set it again.`,
+        );
       }
       return [n, v];
     });
@@ -333,7 +419,14 @@ export class ExperimentService {
           return;
         }
         try {
-          const text = await this.remote(null, h, 'status', list.flatMap((e) => [e.linuxUser, e.database, e.home]), undefined, 30_000);
+          const text = await this.remote(
+            null,
+            h,
+            'status',
+            list.flatMap((e) => [e.linuxUser, e.database, e.home]),
+            undefined,
+            30_000,
+          );
           for (const e of list) out.push(parseStatus(text, blank(e, null), e.linuxUser));
         } catch (err) {
           const msg = err instanceof Error ? err.message : String(err);
@@ -353,14 +446,25 @@ export class ExperimentService {
       const stage = `${home}/.cache/labdeck/experiments/${randomUUID()}`;
       const host = this.d.hosts.get(e.hostId);
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-      const folderName = `${e.name}-${stamp}-${host.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}`.slice(0, 120);
+      const folderName = `${e.name}-${stamp}-${host.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}`.slice(
+        0,
+        120,
+      );
       const folder = path.join(this.d.archiveDir, folderName);
       let sums = new Map<string, string>();
       try {
         await this.stepped(ctx, e, 'dump', async () => {
-          const out = await this.remote(ctx, e.hostId, 'dump', [e.linuxUser, e.database, e.home, stage, host.user, includeHome ? '1' : '0'], undefined, 60 * 60_000);
+          const out = await this.remote(
+            ctx,
+            e.hostId,
+            'dump',
+            [e.linuxUser, e.database, e.home, stage, host.user, includeHome ? '1' : '0'],
+            undefined,
+            60 * 60_000,
+          );
           sums = parseSums(out);
-          if (!sums.has('database.dump')) throw new ApiError('INTERNAL', `The dump on ${host.name} wrote no database.dump.`);
+          if (!sums.has('database.dump'))
+            throw new ApiError('INTERNAL', `The dump on ${host.name} wrote no database.dump.`);
           return `${sums.size} files: ${[...sums.keys()].join(', ')}`;
         });
         const files: ArchiveManifest['files'] = [];
@@ -385,7 +489,10 @@ export class ExperimentService {
         await this.stepped(ctx, e, 'verify', async () => {
           for (const f of files) {
             if (sums.get(f.name) !== f.sha256) {
-              throw new ApiError('INTERNAL', `${f.name} from ${host.name} does not match its SHA-256 there. Archive again.`);
+              throw new ApiError(
+                'INTERNAL',
+                `${f.name} from ${host.name} does not match its SHA-256 there. Archive again.`,
+              );
             }
           }
           const versions: Record<string, string> = {};
@@ -412,17 +519,22 @@ export class ExperimentService {
             files,
             versions,
           };
-          fs.writeFileSync(path.join(folder, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+          fs.writeFileSync(path.join(folder, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, {
+            mode: 0o600,
+          });
           await this.remote(ctx, e.hostId, 'cleanup', [stage]);
           return `every SHA-256 matches; manifest.json written`;
         });
       } catch (err) {
         await this.remote(null, e.hostId, 'cleanup', [stage]).catch(() => undefined);
-        this.d.store.update(e.id, { status: 'ready', message: `Archiving failed (nothing was removed): ${err instanceof Error ? err.message : String(err)}` });
+        this.d.store.update(e.id, {
+          status: 'ready',
+          message: `Archiving failed (nothing was removed): ${err instanceof Error ? err.message : String(err)}`,
+        });
         throw err;
       }
       try {
-        await this.stepped(ctx, e, 'remove', () => this.remote(ctx, e.hostId, 'remove', [e.linuxUser, e.database, e.home]));
+        await this.stepped(ctx, e, 'remove', () => this.removeAll(ctx, this.d.store.get(e.id)));
       } catch (err) {
         this.d.store.update(e.id, {
           status: 'failed',
@@ -433,7 +545,13 @@ export class ExperimentService {
         throw err;
       }
       this.forgetSecrets(e);
-      this.d.store.update(e.id, { status: 'archived', archivedAt: Date.now(), archive: folderName, message: null, failedStep: null });
+      this.d.store.update(e.id, {
+        status: 'archived',
+        archivedAt: Date.now(),
+        archive: folderName,
+        message: null,
+        failedStep: null,
+      });
       return `Archived ${e.name} into ${folder}`;
     });
     return this.launch(e, spec, 'archiving', 'archive', actor);
@@ -446,9 +564,16 @@ export class ExperimentService {
       if (!d.isDirectory()) continue;
       const p = path.join(this.d.archiveDir, d.name);
       try {
-        const manifest = JSON.parse(fs.readFileSync(path.join(p, 'manifest.json'), 'utf8')) as ArchiveManifest;
+        const manifest = JSON.parse(
+          fs.readFileSync(path.join(p, 'manifest.json'), 'utf8'),
+        ) as ArchiveManifest;
         if (manifest.format !== 1) continue;
-        out.push({ id: d.name, path: p, manifest, totalBytes: manifest.files.reduce((s, f) => s + f.bytes, 0) });
+        out.push({
+          id: d.name,
+          path: p,
+          manifest,
+          totalBytes: manifest.files.reduce((s, f) => s + f.bytes, 0),
+        });
       } catch {
         // Not an archive (or one being written): left out.
       }
@@ -463,12 +588,17 @@ export class ExperimentService {
     const host = this.d.hosts.get(hostId);
     const expName = name ?? a.manifest.experiment.name;
     if (this.d.store.live(hostId, expName)) {
-      throw new ApiError('CONFLICT', `${host.name} already has an experiment named ${expName}. Restore it under another name.`);
+      throw new ApiError(
+        'CONFLICT',
+        `${host.name} already has an experiment named ${expName}. Restore it under another name.`,
+      );
     }
     const m = a.manifest.experiment;
     // Its secrets come along when this Labdeck archived it (they never leave it, not even in the archive).
     const source = this.d.store.list().find((x) => x.archive === archiveId);
-    const carried = source ? m.secretNames.filter((n) => this.d.secrets.get(secretRef(source.id, n)) !== null) : [];
+    const carried = source
+      ? m.secretNames.filter((n) => this.d.secrets.get(secretRef(source.id, n)) !== null)
+      : [];
     const e = this.d.store.insert({
       name: expName,
       hostId,
@@ -484,7 +614,8 @@ export class ExperimentService {
       restoreFrom: archiveId,
       createdBy: actor,
     });
-    for (const n of carried) this.d.secrets.put(secretRef(e.id, n), this.d.secrets.get(secretRef(source!.id, n))!);
+    for (const n of carried)
+      this.d.secrets.put(secretRef(e.id, n), this.d.secrets.get(secretRef(source!.id, n))!);
     this.d.secrets.put(dbPasswordRef(e.id), randomBytes(24).toString('hex'));
     return this.startSteps(e, 'restore', [], actor);
   }
@@ -498,7 +629,10 @@ export class ExperimentService {
       }
       const sha = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
       if (sha !== f.sha256) {
-        throw new ApiError('VALIDATION', `${f.name} in the archive ${a.id} has changed since it was written (SHA-256 differs). It cannot be restored.`);
+        throw new ApiError(
+          'VALIDATION',
+          `${f.name} in the archive ${a.id} has changed since it was written (SHA-256 differs). It cannot be restored.`,
+        );
       }
     }
   }
@@ -506,7 +640,11 @@ export class ExperimentService {
   private async upload(ctx: JobContext, e: Experiment): Promise<string> {
     const archiveId = this.d.store.restoreFrom(e.id);
     const a = this.archives().find((x) => x.id === archiveId);
-    if (!a) throw new ApiError('NOT_FOUND', `The archive ${archiveId ?? '?'} is no longer in ${this.d.archiveDir}.`);
+    if (!a)
+      throw new ApiError(
+        'NOT_FOUND',
+        `The archive ${archiveId ?? '?'} is no longer in ${this.d.archiveDir}.`,
+      );
     this.checkArchive(a);
     const home = await this.loginHome(e.hostId);
     const tree = await readLocalTree(a.path);
@@ -530,9 +668,17 @@ export class ExperimentService {
       const job = e.jobId ? this.safeJob(e.jobId) : null;
       if (job && (job.state === 'running' || job.state === 'queued')) continue;
       if (e.status === 'archiving') {
-        this.d.store.update(e.id, { status: 'ready', message: 'Labdeck stopped while archiving it; archive it again.' });
+        this.d.store.update(e.id, {
+          status: 'ready',
+          message: 'Labdeck stopped while archiving it; archive it again.',
+        });
       } else {
-        const steps: readonly string[] = e.operation === 'restore' ? RESTORE_STEPS : e.operation === 'create' ? CREATE_STEPS : ROLLBACK_STEPS;
+        const steps: readonly string[] =
+          e.operation === 'restore'
+            ? RESTORE_STEPS
+            : e.operation === 'create'
+              ? CREATE_STEPS
+              : ROLLBACK_STEPS;
         const at = steps.find((s) => !e.doneSteps.includes(s)) ?? null;
         this.d.store.update(e.id, {
           status: 'failed',
@@ -579,14 +725,22 @@ export class ExperimentService {
     try {
       this.d.runner.start(spec, actor, jobId);
     } catch (err) {
-      this.d.store.update(e.id, { status: 'failed', message: err instanceof Error ? err.message : String(err) });
+      this.d.store.update(e.id, {
+        status: 'failed',
+        message: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     }
     return { experiment: this.d.store.get(e.id), jobId };
   }
 
   /** Runs a job step; its end (with what it said or why it failed) is one row in the history. */
-  private async stepped(ctx: JobContext, e: Experiment, step: string, fn: () => Promise<string>): Promise<void> {
+  private async stepped(
+    ctx: JobContext,
+    e: Experiment,
+    step: string,
+    fn: () => Promise<string>,
+  ): Promise<void> {
     const started = Date.now();
     let line = '';
     try {
@@ -630,7 +784,10 @@ export class ExperimentService {
     const r = await this.d.pool.exec(hostId, 'printf %s "$HOME"', { timeoutMs: 15_000 });
     const home = r.stdout.trim();
     if (r.code !== 0 || !home.startsWith('/')) {
-      throw new ApiError('INTERNAL', `Could not find the login user's home folder on ${this.d.hosts.get(hostId).name}.`);
+      throw new ApiError(
+        'INTERNAL',
+        `Could not find the login user's home folder on ${this.d.hosts.get(hostId).name}.`,
+      );
     }
     return home;
   }
@@ -652,13 +809,20 @@ export class ExperimentService {
     if (ctx && r.stderr.trim()) ctx.log(r.stderr, 'err');
     if (r.code === 0) return r.stdout;
     const said = lastLine(r.stderr.replace(/^labdeck: /gm, '')) || lastLine(r.stdout);
-    if (/sudo: (a password is required|a terminal is required)|not in the sudoers|may not run sudo/i.test(r.stderr)) {
+    if (
+      /sudo: (a password is required|a terminal is required)|not in the sudoers|may not run sudo/i.test(
+        r.stderr,
+      )
+    ) {
       throw new ApiError(
         'PERMISSION_DENIED',
         `${host.user} cannot run commands as root on ${host.name} without a password. Give it passwordless sudo (a NOPASSWD rule in /etc/sudoers.d) or log in as root.`,
       );
     }
-    throw new ApiError('INTERNAL', `On ${host.name}: ${said || `the step "${step}" exited with ${r.code ?? r.signal}`}`);
+    throw new ApiError(
+      'INTERNAL',
+      `On ${host.name}: ${said || `the step "${step}" exited with ${r.code ?? r.signal}`}`,
+    );
   }
 }
 
@@ -684,7 +848,10 @@ export function parseStatus(text: string, base: ExperimentUsage, user: string): 
         if (value !== '1') u.error = `${user} does not exist on the host`;
         break;
       case 'lastlog':
-        u.lastLogin = value && !/Never logged in/i.test(value) ? value.replace(new RegExp(`^${user}\\s*`), '').trim() || null : null;
+        u.lastLogin =
+          value && !/Never logged in/i.test(value)
+            ? value.replace(new RegExp(`^${user}\\s*`), '').trim() || null
+            : null;
         break;
       case 'home_bytes':
         u.homeBytes = /^\d+$/.test(value) ? Number(value) : null;

@@ -129,12 +129,19 @@ export class ExperimentStore {
 
   get(id: number): Experiment {
     const row = this.db.select().from(experiments).where(eq(experiments.id, id)).get();
-    if (!row) throw new ApiError('NOT_FOUND', `There is no experiment #${id}. It may have been removed; reload the list.`);
+    if (!row)
+      throw new ApiError(
+        'NOT_FOUND',
+        `There is no experiment #${id}. It may have been removed; reload the list.`,
+      );
     return toExperiment(row);
   }
 
   restoreFrom(id: number): string | null {
-    return this.db.select({ r: experiments.restoreFrom }).from(experiments).where(eq(experiments.id, id)).get()?.r ?? null;
+    return (
+      this.db.select({ r: experiments.restoreFrom }).from(experiments).where(eq(experiments.id, id)).get()
+        ?.r ?? null
+    );
   }
 
   list(hostId?: number): Experiment[] {
@@ -181,6 +188,8 @@ export class ExperimentStore {
 
   /** Experiments whose job was running when Labdeck stopped. */
   busy(): Experiment[] {
-    return this.list().filter((e) => ['creating', 'restoring', 'archiving', 'rolling-back'].includes(e.status));
+    return this.list().filter((e) =>
+      ['creating', 'restoring', 'archiving', 'rolling-back'].includes(e.status),
+    );
   }
 }

@@ -3,8 +3,17 @@
 import type { ExperimentsCallName } from '../../../shared/api/contract/experiments.names';
 import type { AreaApi, CallContext } from '../../lib/area';
 import type { ExperimentService } from './experiment-service';
+import type { GiteaHosts } from './gitea-hosts';
 
-export function experimentsApi(service: ExperimentService): AreaApi<ExperimentsCallName, never> {
+export function experimentsApi(
+  service: ExperimentService,
+  gitea: GiteaHosts,
+  nameOf: (hostId: number) => string,
+): AreaApi<ExperimentsCallName, never> {
+  const giteaOf = (ctx: CallContext, hostId: number): void => {
+    ctx.target = `Gitea for experiments on ${nameOf(hostId)}`;
+    ctx.refs = { hostId };
+  };
   const about = (ctx: CallContext, id: number, jobId?: string): void => {
     const e = service.get(id);
     ctx.target = `experiment ${e.name} on ${e.hostName}`;
@@ -48,6 +57,15 @@ export function experimentsApi(service: ExperimentService): AreaApi<ExperimentsC
         return r;
       },
       'experiments.archives': () => service.archives(),
+      'experiments.gitea': ({ hostId, check }) => gitea.describe(hostId, check),
+      'experiments.setGitea': ({ hostId, url, owner, token }, ctx) => {
+        giteaOf(ctx, hostId);
+        return gitea.set(hostId, { url, owner, token });
+      },
+      'experiments.clearGitea': ({ hostId }, ctx) => {
+        giteaOf(ctx, hostId);
+        return gitea.clear(hostId);
+      },
       'experiments.restore': ({ archive, hostId, name }, ctx) => {
         ctx.target = `archive ${archive}`;
         const r = service.restore(archive, hostId, name, ctx.actor);

@@ -1,7 +1,12 @@
 // The Gitea client against tests/support/gitea-standin.ts: a stand-in server that follows Gitea's
 // published v1 API shapes (no Gitea binary can be downloaded here), not Gitea itself.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../shared/api/errors';
@@ -45,6 +50,49 @@ function sshKey(comment = 'labdeck'): string {
 }
 
 const posts = (g: GiteaStandin) => g.state.requests.filter((r) => r.method === 'POST');
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs git with no user or system configuration (HOME is a fresh temporary directory). Async: the
+ * stand-in answers from this same process, so a synchronous git would wait on it forever.
+ */
+function gitRunner(): (args: string[], cwd?: string) => Promise<string> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'labdeck-gitea-home-'));
+  temps.push(home);
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+    LANG: 'C',
+  };
+  return async (args, cwd = home) =>
+    (
+      await execFileAsync(
+        'git',
+        ['-c', 'user.name=Labdeck Test', '-c', 'user.email=test@labdeck.invalid', ...args],
+        { cwd, env, encoding: 'utf8', timeout: 30_000 },
+      )
+    ).stdout;
+}
+
+async function gitFails(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+  } catch (err) {
+    return String((err as { stderr?: unknown }).stderr ?? err);
+  }
+  throw new Error('expected git to fail');
+}
 
 describe('GiteaClient', () => {
   it('reads the version and the token’s user, sending the token header and JSON', async () => {
@@ -254,6 +302,236 @@ describe('GiteaClient', () => {
     const err = await failure(client.addCollaborator('labdeck', 'shared', 'carol', 'read'));
     expect(err.code).toBe('NOT_FOUND');
     expect(err.message).toContain('carol');
+  });
+
+  it('ensureUser creates a private user once (admin POST), then finds it', async () => {
+    const { gitea, client } = await setup({ adminUser: 'root' });
+    const a = await client.ensureUser({
+      username: 'exp-demo',
+      email: 'exp-demo@labdeck.invalid',
+      fullName: 'Demo',
+    });
+    expect(a).toEqual({ id: expect.any(Number) as number, login: 'exp-demo' });
+    const b = await client.ensureUser({ username: 'exp-demo', email: 'exp-demo@labdeck.invalid' });
+    expect(b).toEqual(a);
+    expect([...gitea.state.users.keys()].filter((k) => k === 'exp-demo')).toHaveLength(1);
+    const [post] = posts(gitea);
+    expect(post!.path).toBe('/api/v1/admin/users');
+    const body = post!.body as Record<string, unknown>;
+    expect(body).toMatchObject({
+      username: 'exp-demo',
+      email: 'exp-demo@labdeck.invalid',
+      full_name: 'Demo',
+      must_change_password: false,
+      send_notify: false,
+      visibility: 'private',
+    });
+    expect(body.password).toMatch(/^[0-9a-f]{32}$/);
+    expect(gitea.state.requests.some((r) => r.method === 'GET' && r.path === '/api/v1/users/exp-demo')).toBe(
+      true,
+    );
+    // A name an organization holds is not taken as a user.
+    gitea.addOrg('lab-team');
+    expect((await failure(client.ensureUser({ username: 'lab-team', email: 'x@y.z' }))).code).toBe(
+      'CONFLICT',
+    );
+  });
+
+  it('deleteUser purges the user; deleting again is fine', async () => {
+    const { gitea, client } = await setup({ adminUser: 'root' });
+    await client.ensureUser({ username: 'exp-gone', email: 'g@labdeck.invalid' });
+    await client.deleteUser('exp-gone', { purge: true });
+    expect(gitea.state.users.has('exp-gone')).toBe(false);
+    await client.deleteUser('exp-gone', { purge: true });
+    const del = gitea.state.requests.filter((r) => r.method === 'DELETE');
+    expect(del.map((r) => `${r.path}${r.query}`)).toEqual([
+      '/api/v1/admin/users/exp-gone?purge=true',
+      '/api/v1/admin/users/exp-gone?purge=true',
+    ]);
+  });
+
+  it('createToken acts as the user (Sudo, Basic auth); again: a fresh value, the old one dead', async () => {
+    const { gitea, client } = await setup({ adminUser: 'root' });
+    await client.ensureUser({ username: 'exp-demo', email: 'd@labdeck.invalid' });
+    const scopes = ['write:repository', 'read:user'];
+    const first = await client.createToken('exp-demo', { name: 'labdeck', scopes });
+    expect(first).toEqual({
+      id: expect.any(Number) as number,
+      name: 'labdeck',
+      sha1: expect.stringMatching(/^[0-9a-f]{40}$/) as string,
+    });
+    const post = posts(gitea).find((r) => r.path === '/api/v1/users/exp-demo/tokens')!;
+    expect(post.headers.sudo).toBe('exp-demo');
+    expect(post.headers.authorization).toMatch(/^Basic /);
+    expect(post.body).toEqual({ name: 'labdeck', scopes });
+
+    const asUser = (token: string) => new GiteaClient({ baseUrl: gitea.url, token });
+    expect((await asUser(first.sha1).currentUser()).login).toBe('exp-demo');
+
+    const second = await client.createToken('exp-demo', { name: 'labdeck', scopes });
+    expect(second.sha1).not.toBe(first.sha1);
+    expect((await failure(asUser(first.sha1).currentUser())).code).toBe('UNAUTHORIZED');
+    expect((await asUser(second.sha1).currentUser()).login).toBe('exp-demo');
+    expect(
+      gitea.state.requests.some(
+        (r) => r.method === 'DELETE' && r.path === '/api/v1/users/exp-demo/tokens/labdeck',
+      ),
+    ).toBe(true);
+    expect([...gitea.state.tokens.values()].filter((t) => t.owner === 'exp-demo')).toHaveLength(1);
+  });
+
+  it('a non-admin token gets PERMISSION_DENIED for the admin calls', async () => {
+    const { gitea, client } = await setup();
+    gitea.addUser('someone');
+    for (const call of [
+      () => client.ensureUser({ username: 'exp-x', email: 'x@labdeck.invalid' }),
+      () => client.deleteUser('someone', { purge: true }),
+      () => client.createToken('someone', { name: 'labdeck', scopes: ['write:repository'] }),
+    ]) {
+      const err = await failure(call());
+      expect(err.code).toBe('PERMISSION_DENIED');
+      expect(err.message).not.toContain(TOKEN);
+    }
+    expect(gitea.state.users.has('someone')).toBe(true);
+    expect(gitea.state.tokens.size).toBe(0);
+  });
+
+  it('removeCollaborator removes; again, or for a user gone, is fine', async () => {
+    const { gitea, client } = await setup();
+    gitea.addUser('bob');
+    await client.createRepo({ name: 'shared', description: '', private: true });
+    await client.addCollaborator('labdeck', 'shared', 'bob', 'write');
+    await client.removeCollaborator('labdeck', 'shared', 'bob');
+    expect(gitea.state.repos.get('labdeck/shared')!.collaborators.has('bob')).toBe(false);
+    await client.removeCollaborator('labdeck', 'shared', 'bob');
+    await client.removeCollaborator('labdeck', 'shared', 'nobody');
+    await client.removeCollaborator('labdeck', 'missing', 'bob');
+  });
+
+  it('rejects bad user, e-mail, token names and scopes before sending anything', async () => {
+    const { gitea, client } = await setup({ adminUser: 'root' });
+    for (const username of [
+      '',
+      '-exp',
+      'exp-',
+      'exp.',
+      '.exp',
+      'a--b',
+      'a b',
+      'x'.repeat(41),
+      'admin',
+      'x.git',
+      'ünï',
+      '../x',
+    ]) {
+      expect((await failure(client.ensureUser({ username, email: 'a@b.c' }))).code).toBe('VALIDATION');
+    }
+    for (const email of ['', 'no-at', 'a@b\nc', 'a b@c.d']) {
+      expect((await failure(client.ensureUser({ username: 'exp-demo', email }))).code).toBe('VALIDATION');
+    }
+    expect(
+      (await failure(client.ensureUser({ username: 'exp-demo', email: 'a@b.c', fullName: 'a\nb' }))).code,
+    ).toBe('VALIDATION');
+    for (const name of ['', '123', '0x1', 'a/b', 'a b']) {
+      expect(
+        (await failure(client.createToken('exp-demo', { name, scopes: ['write:repository'] }))).code,
+      ).toBe('VALIDATION');
+    }
+    for (const scopes of [[], ['write:everything'], ['sudo']]) {
+      expect((await failure(client.createToken('exp-demo', { name: 'labdeck', scopes }))).code).toBe(
+        'VALIDATION',
+      );
+    }
+    for (const bad of ['a/b', '..', 'x y']) {
+      expect((await failure(client.deleteUser(bad, { purge: true }))).code).toBe('VALIDATION');
+      expect((await failure(client.removeCollaborator('labdeck', 'r', bad))).code).toBe('VALIDATION');
+    }
+    expect(gitea.state.requests).toHaveLength(0);
+  });
+
+  it('git over HTTP: the experiment user clones, pushes with its token; wrong token and read-only fail', async () => {
+    const { gitea, client } = await setup({ adminUser: 'root' });
+    const git = gitRunner();
+    const port = new URL(gitea.url).port;
+    const repo = await client.ensureRepo({ owner: 'root', name: 'demo', description: '', private: true });
+    const user = await client.ensureUser({ username: 'exp-demo', email: 'exp-demo@labdeck.invalid' });
+    await client.addCollaborator('root', 'demo', user.login, 'write');
+    const token = await client.createToken(user.login, { name: 'labdeck', scopes: ['write:repository'] });
+    expect(repo.cloneUrl).toBe(`${gitea.url}/root/demo.git`);
+
+    const work = mkdtempSync(path.join(os.tmpdir(), 'labdeck-gitea-work-'));
+    temps.push(work);
+    const remote = `http://exp-demo:${token.sha1}@127.0.0.1:${port}/root/demo.git`;
+    await git(['clone', '--quiet', remote, 'demo'], work);
+    const dir = path.join(work, 'demo');
+    writeFileSync(path.join(dir, 'README.md'), '# demo\n');
+    await git(['add', 'README.md'], dir);
+    await git(['commit', '--quiet', '-m', 'first'], dir);
+    await git(['push', '--quiet', 'origin', 'HEAD:main'], dir);
+    const head = (await git(['rev-parse', 'HEAD'], dir)).trim();
+    expect(await git(['ls-remote', remote, 'refs/heads/main'])).toBe(`${head}\trefs/heads/main\n`);
+    expect((await client.getRepo('root', 'demo'))!.empty).toBe(false);
+
+    // A push larger than git's 1 MiB post buffer goes as a chunked request body.
+    writeFileSync(path.join(dir, 'blob.bin'), randomBytes(3 * 1024 * 1024));
+    await git(['add', 'blob.bin'], dir);
+    await git(['commit', '--quiet', '-m', 'big'], dir);
+    await git(['push', '--quiet', 'origin', 'HEAD:main'], dir);
+    const big = (await git(['rev-parse', 'HEAD'], dir)).trim();
+    expect(await git(['ls-remote', remote, 'refs/heads/main'])).toBe(`${big}\trefs/heads/main\n`);
+    expect(
+      gitea.state.gitRequests.some(
+        (r) => r.path === '/root/demo.git/git-receive-pack' && r.user === 'exp-demo' && r.status === 200,
+      ),
+    ).toBe(true);
+
+    // Anonymous: 401 asking for Basic auth, as Gitea does.
+    const anon = await fetch(`${gitea.url}/root/demo.git/info/refs?service=git-upload-pack`);
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get('www-authenticate')).toBe('Basic realm="Gitea"');
+
+    // A wrong token cannot push (nor read).
+    const wrong = `http://exp-demo:${'0'.repeat(40)}@127.0.0.1:${port}/root/demo.git`;
+    expect(await gitFails(() => git(['push', wrong, 'HEAD:other'], dir))).toMatch(
+      /Authentication failed|401/,
+    );
+
+    // A read-only collaborator reads but cannot push.
+    await client.ensureUser({ username: 'exp-reader', email: 'exp-reader@labdeck.invalid' });
+    await client.addCollaborator('root', 'demo', 'exp-reader', 'read');
+    const rt = await client.createToken('exp-reader', { name: 'labdeck', scopes: ['write:repository'] });
+    const readerUrl = `http://exp-reader:${rt.sha1}@127.0.0.1:${port}/root/demo.git`;
+    expect(await git(['ls-remote', readerUrl, 'refs/heads/main'])).toContain(big);
+    expect(await gitFails(() => git(['push', readerUrl, 'HEAD:other'], dir))).toMatch(/403/);
+    // A token of another user, under this user's name: refused.
+    const mixed = `http://exp-demo:${rt.sha1}@127.0.0.1:${port}/root/demo.git`;
+    expect(await gitFails(() => git(['ls-remote', mixed]))).toMatch(/Authentication failed|401/);
+    expect(await git(['ls-remote', remote, 'refs/heads/other'])).toBe('');
+
+    // Archive: the repository and the user go; the bare repository with them.
+    await client.removeCollaborator('root', 'demo', 'exp-demo');
+    await client.deleteRepo('root', 'demo');
+    await client.deleteUser('exp-demo', { purge: true });
+    expect(await gitFails(() => git(['ls-remote', remote]))).toMatch(/not found/);
+    expect(existsSync(path.join(gitea.state.gitRoot, 'root', 'demo.git'))).toBe(false);
+    expect(gitea.state.users.has('exp-demo')).toBe(false);
+  });
+
+  it('builds clone URLs from rootUrl, and close() removes its repositories', async () => {
+    const gitea = await startGiteaStandin({
+      token: TOKEN,
+      rootUrl: 'http://10.0.0.1:3000/',
+      listen: { host: '127.0.0.1' },
+    });
+    open.push(gitea);
+    const client = new GiteaClient({ baseUrl: gitea.url, token: TOKEN });
+    const repo = await client.createRepo({ name: 'r', description: '', private: true });
+    expect(repo.cloneUrl).toBe('http://10.0.0.1:3000/labdeck/r.git');
+    expect(repo.htmlUrl).toBe('http://10.0.0.1:3000/labdeck/r');
+    const dir = path.dirname(gitea.state.gitRoot);
+    await gitea.close();
+    open.splice(open.indexOf(gitea), 1);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('a wrong token: the error says so and never contains the token', async () => {

@@ -1,8 +1,10 @@
 // A small client for Gitea's REST API (v1): the few calls experiment creation needs — repositories,
-// deploy keys, collaborators. It speaks node:http / node:https so a custom Agent can carry it (e.g.
-// over an SSH forward), and every step that creates something is safe to repeat.
+// deploy keys, collaborators, and (with a site-admin token) users and their access tokens. It
+// speaks node:http / node:https so a custom Agent can carry it (e.g. over an SSH forward), and every
+// step that creates something is safe to repeat.
 //
 // The token travels only in the Authorization header: it never appears in an error message.
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { ApiError } from '../../../shared/api/errors';
@@ -50,6 +52,24 @@ export interface CreateRepoInput {
 
 export type CollaboratorPermission = 'read' | 'write' | 'admin';
 
+export interface EnsureUserInput {
+  username: string;
+  email: string;
+  fullName?: string;
+}
+
+export interface GiteaUser {
+  id: number;
+  login: string;
+}
+
+export interface GiteaToken {
+  id: number;
+  name: string;
+  /** The token's value: Gitea shows it only in the answer that creates it. */
+  sha1: string;
+}
+
 export const GITEA_TIMEOUT_MS = 15_000;
 /** Answers larger than this are cut off: none of the calls here returns anything near it. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -67,6 +87,49 @@ const RESERVED_REPO_NAMES = new Set(['.', '..', '-']);
 const RESERVED_REPO_SUFFIXES = ['.git', '.wiki', '.rss', '.atom'];
 // Gitea reserves these endings for user names (they are routes); .git and .wiki would read wrongly in a clone URL.
 const RESERVED_OWNER_SUFFIXES = ['.git', '.wiki', '.keys', '.gpg', '.rss', '.atom', '.png'];
+// Gitea's rule for new user names (IsValidUsername): starts with a letter or digit, no two of
+// '-', '_', '.' in a row, and none of them at the end; at most 40.
+const USER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9]|[-_.](?=[A-Za-z0-9])){0,39}$/;
+// Names Gitea reserves for users (they are its routes).
+const RESERVED_USER_NAMES = new Set([
+  'admin',
+  'api',
+  'assets',
+  'attachments',
+  'avatar',
+  'avatars',
+  'captcha',
+  'commits',
+  'debug',
+  'error',
+  'explore',
+  'favicon.ico',
+  'ghost',
+  'gitea-actions',
+  'issues',
+  'login',
+  'manifest.json',
+  'metrics',
+  'milestones',
+  'new',
+  'notifications',
+  'org',
+  'pulls',
+  'raw',
+  'repo',
+  'repo-avatars',
+  'robots.txt',
+  'search',
+  'serviceworker.js',
+  'ssh_info',
+  'swagger.v1.json',
+  'user',
+  'v2',
+]);
+// A token name: Gitea deletes a token "by id, else by name", so a name must never read as a number.
+const TOKEN_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+const TOKEN_SCOPE =
+  /^(?:all|(?:read|write):(?:activitypub|admin|issue|misc|notification|organization|package|repository|user))$/;
 // An OpenSSH public key line: type, base64 blob, optional comment.
 const PUBLIC_KEY = /^((?:ssh|ecdsa|sk-ssh|sk-ecdsa)-[A-Za-z0-9@.-]+) ([A-Za-z0-9+/]+={0,3})(?: [^\r\n]*)?$/;
 
@@ -111,6 +174,26 @@ export function validateOwnerName(owner: unknown, field = 'owner'): string {
     );
   }
   return owner;
+}
+
+/** A name for a new Gitea user (stricter than validateOwnerName: Gitea's rule for creating one). */
+export function validateUserName(username: unknown, field = 'username'): string {
+  if (typeof username !== 'string' || !USER_NAME.test(username)) {
+    throw new ApiError(
+      'VALIDATION',
+      `The Gitea user name ${typeof username === 'string' ? describe(username) : ''} is not valid: use 1 to 40 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, without two of '-', '_', '.' in a row.`,
+      field,
+    );
+  }
+  const lower = username.toLowerCase();
+  if (RESERVED_USER_NAMES.has(lower) || RESERVED_OWNER_SUFFIXES.some((s) => lower.endsWith(s))) {
+    throw new ApiError(
+      'VALIDATION',
+      `The Gitea user name ${describe(username)} is reserved by Gitea.`,
+      field,
+    );
+  }
+  return username;
 }
 
 function hasControl(text: string): boolean {
@@ -167,6 +250,14 @@ interface RawDeployKey {
   key?: string;
   fingerprint?: string;
   read_only?: boolean;
+}
+
+/** How a call authenticates, when not plainly with the token header. */
+interface As {
+  /** Act as this user (site admins only): Gitea's `Sudo` header. */
+  sudo?: string;
+  /** Send the token as the password of Basic auth for this login (Gitea's token routes want Basic). */
+  basicUser?: string;
 }
 
 interface Answer {
@@ -468,6 +559,164 @@ export class GiteaClient {
     }
   }
 
+  /** Removes the user from the repository's collaborators; one not there (or gone) counts as removed. */
+  async removeCollaborator(owner: string, name: string, user: string): Promise<void> {
+    validateOwnerName(owner);
+    validateRepoName(name);
+    validateOwnerName(user, 'user');
+    const what = `repository ${owner}/${name}`;
+    const a = await this.call('DELETE', ['repos', owner, name, 'collaborators', user], undefined, {
+      what,
+      scope: 'write:repository',
+      accept: [404, 422],
+    });
+    // Gitea answers 422 "user does not exist [...]" for an unknown user: nothing to remove then.
+    if (a.status === 422 && !/user does not exist/i.test(this.giteaMessage(a.body))) {
+      throw this.statusError(a, { what, scope: 'write:repository' });
+    }
+  }
+
+  /**
+   * Site admin: gets the user, creating it when missing (private, a random password nobody knows,
+   * no e-mail sent). Safe to repeat. A name taken by an organization is a CONFLICT.
+   */
+  async ensureUser(input: EnsureUserInput): Promise<GiteaUser> {
+    const username = validateUserName(input.username);
+    const email = input.email;
+    if (
+      typeof email !== 'string' ||
+      email.length > 254 ||
+      !/^[^\s@<>()[\],;:"\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(email)
+    ) {
+      throw new ApiError('VALIDATION', 'The e-mail address for the Gitea user is not valid.', 'email');
+    }
+    const fullName = input.fullName;
+    if (
+      fullName !== undefined &&
+      (typeof fullName !== 'string' || fullName.length > 100 || hasControl(fullName))
+    ) {
+      throw new ApiError(
+        'VALIDATION',
+        "The Gitea user's full name must be at most 100 characters, without control characters.",
+        'fullName',
+      );
+    }
+    const what = `user ${username}`;
+    const body = {
+      username,
+      email,
+      ...(fullName === undefined ? {} : { full_name: fullName }),
+      password: randomBytes(16).toString('hex'),
+      must_change_password: false,
+      send_notify: false,
+      visibility: 'private',
+    };
+    const a = await this.call('POST', ['admin', 'users'], body, {
+      what,
+      scope: 'write:admin',
+      accept: [422],
+    });
+    if (a.status !== 422) return this.toUser(a.body);
+    const msg = this.giteaMessage(a.body);
+    if (!/user already exists/i.test(msg)) throw this.statusError(a, { what, scope: 'write:admin' });
+    // Users and organizations share names: one that is an organization is not ours to use.
+    const org = await this.call('GET', ['orgs', username], undefined, {
+      what: `organization ${username}`,
+      scope: 'read:organization',
+      accept: [404],
+    });
+    if (org.status !== 404) {
+      throw new ApiError(
+        'CONFLICT',
+        `Gitea at ${this.displayUrl} has an organization named ${username}, so no user can have that name.`,
+      );
+    }
+    const u = await this.call('GET', ['users', username], undefined, { what, scope: 'read:user' });
+    return this.toUser(u.body);
+  }
+
+  /**
+   * Site admin: deletes the user; one already gone counts as deleted. `purge` also deletes what it
+   * owns (repositories, organization memberships) instead of refusing.
+   */
+  async deleteUser(username: string, opts: { purge?: boolean } = {}): Promise<void> {
+    validateOwnerName(username, 'username');
+    await this.call(
+      'DELETE',
+      ['admin', 'users', username],
+      undefined,
+      { what: `user ${username}`, scope: 'write:admin', accept: [404] },
+      opts.purge === true ? { purge: 'true' } : undefined,
+    );
+  }
+
+  /**
+   * Site admin: creates an access token for the user (acting as them with the Sudo header; Gitea
+   * takes token calls only with Basic auth). A token of that name already there is deleted first,
+   * so repeating this is safe and always answers a fresh value (the old one stops working).
+   */
+  async createToken(username: string, input: { name: string; scopes: string[] }): Promise<GiteaToken> {
+    validateOwnerName(username, 'username');
+    if (typeof input.name !== 'string' || !TOKEN_NAME.test(input.name)) {
+      throw new ApiError(
+        'VALIDATION',
+        "A Gitea token name is 1 to 100 letters, digits, '-', '_' or '.', starting with a letter.",
+        'name',
+      );
+    }
+    if (
+      !Array.isArray(input.scopes) ||
+      input.scopes.length === 0 ||
+      !input.scopes.every((s) => typeof s === 'string' && TOKEN_SCOPE.test(s))
+    ) {
+      throw new ApiError(
+        'VALIDATION',
+        "A Gitea token needs one or more scopes such as 'write:repository' or 'read:user'.",
+        'scopes',
+      );
+    }
+    const me = await this.whoAmI();
+    const as = { sudo: username, basicUser: me.login };
+    const what = `the access tokens of user ${username}`;
+    const ctx: Ctx = {
+      what,
+      scope: 'write:user',
+      notFound: `Gitea at ${this.displayUrl} has no user ${username}.`,
+    };
+    const body = { name: input.name, scopes: input.scopes };
+    for (let attempt = 0; ; attempt++) {
+      const a = await this.call(
+        'POST',
+        ['users', username, 'tokens'],
+        body,
+        { ...ctx, accept: [400, 422] },
+        undefined,
+        as,
+      );
+      if (a.status === 400 || a.status === 422) {
+        // Gitea says 400 "access token name has been used already": replace that token.
+        if (attempt === 0 && /name has been used already/i.test(this.giteaMessage(a.body))) {
+          await this.call(
+            'DELETE',
+            ['users', username, 'tokens', input.name],
+            undefined,
+            { ...ctx, accept: [404] },
+            undefined,
+            as,
+          );
+          continue;
+        }
+        throw a.status === 400
+          ? new ApiError(
+              'VALIDATION',
+              `Gitea at ${this.displayUrl} refused the token for ${username}: ${this.giteaMessage(a.body) || 'HTTP 400'}.`,
+            )
+          : this.statusError(a, ctx);
+      }
+      return this.toToken(a.body);
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Plumbing
 
@@ -498,6 +747,26 @@ export class GiteaClient {
       defaultBranch: r.default_branch ?? '',
       empty: r.empty === true,
     };
+  }
+
+  private toUser(body: unknown): GiteaUser {
+    const u = body as RawUser | null;
+    if (!u || typeof u.id !== 'number' || typeof u.login !== 'string') throw this.notGitea('a user answer');
+    return { id: u.id, login: u.login };
+  }
+
+  private toToken(body: unknown): GiteaToken {
+    const t = body as { id?: unknown; name?: unknown; sha1?: unknown } | null;
+    if (
+      !t ||
+      typeof t.id !== 'number' ||
+      typeof t.name !== 'string' ||
+      typeof t.sha1 !== 'string' ||
+      t.sha1 === ''
+    ) {
+      throw this.notGitea('an access token answer');
+    }
+    return { id: t.id, name: t.name, sha1: t.sha1 };
   }
 
   private toDeployKey(k: RawDeployKey | null): GiteaDeployKey {
@@ -567,22 +836,26 @@ export class GiteaClient {
     body: unknown,
     ctx: Ctx,
     query?: Record<string, string>,
+    as?: As,
   ): Promise<Answer> {
     const path = `${this.basePath}/api/v1/${segments.map((s) => encodeURIComponent(s)).join('/')}`;
     const qs = query ? `?${new URLSearchParams(query).toString()}` : '';
-    const a = await this.send(method, path + qs, body);
+    const a = await this.send(method, path + qs, body, as);
     if (a.status >= 200 && a.status < 300) return a;
     if (ctx.accept?.includes(a.status)) return a;
     throw this.statusError(a, ctx);
   }
 
-  private send(method: string, path: string, body: unknown): Promise<Answer> {
+  private send(method: string, path: string, body: unknown, as?: As): Promise<Answer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
     const headers: http.OutgoingHttpHeaders = {
       Accept: 'application/json',
-      Authorization: `token ${this.token}`,
+      Authorization: as?.basicUser
+        ? `Basic ${Buffer.from(`${as.basicUser}:${this.token}`, 'utf8').toString('base64')}`
+        : `token ${this.token}`,
       'User-Agent': 'Labdeck',
     };
+    if (as?.sudo) headers.Sudo = as.sudo;
     if (payload) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = payload.length;

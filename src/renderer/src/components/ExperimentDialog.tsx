@@ -124,7 +124,10 @@ export function ExperimentDialog(props: { hostId?: number; onClose: () => void }
               </option>
             ))}
           </select>
-          <div className="hint">The host needs the base and postgresql bootstrap roles applied.</div>
+          <div className="hint">
+            The host needs the postgresql and experiments bootstrap roles applied (python too for the python
+            template).
+          </div>
           {touched && host === null && (
             <div className="field-error inline">Pick the host to create it on.</div>
           )}

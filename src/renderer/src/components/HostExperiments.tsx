@@ -5,8 +5,15 @@ import { isGone } from '../lib/experiments-view';
 import { StatusPill, useExperiments } from '../pages/ExperimentsPage';
 import { useUi } from '../state/ui-store';
 import { ExperimentDialog } from './ExperimentDialog';
+import { GiteaSettings } from './GiteaSettings';
 
-export function HostExperiments({ hostId }: { hostId: number }): React.JSX.Element {
+export function HostExperiments({
+  hostId,
+  hostName,
+}: {
+  hostId: number;
+  hostName: string;
+}): React.JSX.Element {
   const list = useExperiments(hostId);
   const openExperiment = useUi((s) => s.openExperiment);
   const [creating, setCreating] = useState(false);
@@ -19,6 +26,7 @@ export function HostExperiments({ hostId }: { hostId: number }): React.JSX.Eleme
           New experiment…
         </button>
       </div>
+      <GiteaSettings hostId={hostId} hostName={hostName} />
       {list.error && <div className="dim small">Could not list them: {errorText(list.error)}</div>}
       {list.data && live.length === 0 && (
         <p className="dim small">

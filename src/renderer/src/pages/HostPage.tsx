@@ -438,7 +438,7 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
         </form>
       )}
 
-      <HostExperiments hostId={host.id} />
+      <HostExperiments hostId={host.id} hostName={host.name} />
 
       <ForwardsPanel hostId={host.id} />
 

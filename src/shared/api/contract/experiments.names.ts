@@ -13,6 +13,9 @@ export const EXPERIMENTS_CALLS = [
   'experiments.archive',
   'experiments.archives',
   'experiments.restore',
+  'experiments.gitea',
+  'experiments.setGitea',
+  'experiments.clearGitea',
 ] as const satisfies readonly (keyof typeof experimentsCalls)[];
 
 export type ExperimentsCallName = (typeof EXPERIMENTS_CALLS)[number];

@@ -7,25 +7,31 @@ import type {
   ExperimentArchive,
   ExperimentJobStarted,
   ExperimentUsage,
+  GiteaHostConfig,
 } from '../experiments-domain';
-import { EXPERIMENT_NAME_MAX, EXPERIMENT_NAME_PATTERN, EXPERIMENT_TEMPLATES, SECRET_NAME_PATTERN } from '../experiments-domain';
+import {
+  EXPERIMENT_NAME_MAX,
+  EXPERIMENT_NAME_PATTERN,
+  EXPERIMENT_TEMPLATES,
+  SECRET_NAME_PATTERN,
+} from '../experiments-domain';
 import { call, out } from './define';
 import { hostId } from './hosts';
 
 export const experimentName = z
   .string()
   .max(EXPERIMENT_NAME_MAX, `at most ${EXPERIMENT_NAME_MAX} characters`)
-  .regex(
-    EXPERIMENT_NAME_PATTERN,
-    'must be lower-case letters, digits and "-", starting with a letter',
-  )
+  .regex(EXPERIMENT_NAME_PATTERN, 'must be lower-case letters, digits and "-", starting with a letter')
   .refine((n) => !n.endsWith('-') && !n.includes('--'), 'must not end with "-" or hold "--"');
 
 export const experimentId = z.number().int().positive();
 /** A pip requirement name with an optional version pin, e.g. "numpy" or "torch==2.4.1". */
 const packageSpec = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]{1,100}\])?((==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!_-]{1,50})?$/, 'must be a package name like "numpy" or "torch==2.4.1"');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]{1,100}\])?((==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!_-]{1,50})?$/,
+    'must be a package name like "numpy" or "torch==2.4.1"',
+  );
 const description = z
   .string()
   .trim()
@@ -35,7 +41,10 @@ const description = z
 export const secretName = z
   .string()
   .regex(SECRET_NAME_PATTERN, 'must be an environment variable name like API_TOKEN (A–Z, 0–9, "_")')
-  .refine((n) => !/^(PG[A-Z]*|DATABASE_URL|HOME|USER|PATH|SHELL|LOGNAME)$/.test(n), 'is set by Labdeck itself');
+  .refine(
+    (n) => !/^(PG[A-Z]*|DATABASE_URL|HOME|USER|PATH|SHELL|LOGNAME)$/.test(n),
+    'is set by Labdeck itself',
+  );
 const limits = z
   .object({
     memoryMiB: z.number().int().min(64).max(4_194_304).nullable().default(null),
@@ -57,11 +66,20 @@ export const experimentCreateInput = z
   })
   .strict();
 
+const giteaUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .url('must be a URL like http://127.0.0.1:3000')
+  .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+  .refine((u) => !/@/.test(new URL(u).host), 'must not hold a user or password (give the token below)');
+const giteaOwner = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'must be a Gitea user or organisation name');
+
 export const experimentsCalls = {
   'experiments.list': call({
-    input: z
-      .object({ hostId: hostId.optional(), includeArchived: z.boolean().default(true) })
-      .strict(),
+    input: z.object({ hostId: hostId.optional(), includeArchived: z.boolean().default(true) }).strict(),
     output: out<Experiment[]>(),
     mutating: false,
   }),
@@ -96,9 +114,7 @@ export const experimentsCalls = {
   }),
   /** Adds or replaces a secret: kept encrypted here, written to the host's 0600 env file. */
   'experiments.setSecret': call({
-    input: z
-      .object({ id: experimentId, name: secretName, secret: z.string().min(1).max(65_536) })
-      .strict(),
+    input: z.object({ id: experimentId, name: secretName, secret: z.string().min(1).max(65_536) }).strict(),
     output: out<Experiment>(),
     mutating: true,
   }),
@@ -126,6 +142,37 @@ export const experimentsCalls = {
   'experiments.restore': call({
     input: z.object({ archive: archiveId, hostId, name: experimentName.optional() }).strict(),
     output: out<ExperimentJobStarted>(),
+    mutating: true,
+  }),
+  /** A host's Gitea settings (the token is never sent back); `check` asks Gitea for its version. */
+  'experiments.gitea': call({
+    input: z.object({ hostId, check: z.boolean().default(false) }).strict(),
+    output: out<GiteaHostConfig>(),
+    mutating: false,
+  }),
+  /** Experiments on this host get their repository in this Gitea (checked before it is saved). */
+  'experiments.setGitea': call({
+    input: z
+      .object({
+        hostId,
+        url: giteaUrl,
+        owner: giteaOwner.nullable().default(null),
+        /** A site administrator's access token (it makes a Gitea user and a token per experiment). */
+        token: z
+          .string()
+          .trim()
+          .min(8)
+          .max(512)
+          .regex(/^[A-Za-z0-9_.-]+$/, 'must be a Gitea access token'),
+      })
+      .strict(),
+    output: out<GiteaHostConfig>(),
+    mutating: true,
+  }),
+  /** Back to bare repositories on the host for new experiments. */
+  'experiments.clearGitea': call({
+    input: z.object({ hostId }).strict(),
+    output: out<GiteaHostConfig>(),
     mutating: true,
   }),
 } as const;
