@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'tests/lab/**/*.unit.test.ts'],
+          include: ['src/**/*.test.ts', 'tests/lab/**/*.unit.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
         },
         // Unit tests never load Electron.

@@ -1,62 +1,157 @@
-// Desktop entry: the only main-process file besides the IPC transport that touches Electron.
+// Desktop entry: the only main-process file besides the IPC transport that touches Electron. Each
+// item of Electron's security checklist is applied here from ./desktop (plain functions, tested
+// there); src/main/index.test.ts loads this file against a recording stand-in for Electron.
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, safeStorage, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  Notification,
+  protocol,
+  safeStorage,
+  screen,
+  session,
+  shell,
+  type WebContents,
+} from 'electron';
 import { createApp, type AppServices } from './app/compose';
+import { appProtocolHandler } from './desktop/app-protocol';
+import { notifyJobEnds } from './desktop/job-notifications';
+import { aboutDetail, menuTemplate } from './desktop/menu';
+import { resourcePaths } from './desktop/resource-paths';
+import {
+  APP_INDEX_URL,
+  APP_SCHEME,
+  appUrlCheck,
+  navigationAllowed,
+  permissionAllowed,
+  secureWebPreferences,
+  windowOpenDecision,
+} from './desktop/security';
+import { loadWindowState, saveWindowState } from './desktop/window-state';
 import { SafeStorageCipher } from './services/secrets/safe-storage-cipher';
-import { attachElectronIpc, trustedUrlCheck } from './transport/electron-ipc';
+import { attachElectronIpc } from './transport/electron-ipc';
 
-const devUrl = process.env['ELECTRON_RENDERER_URL'];
-const rendererFile = path.join(__dirname, '../renderer/index.html');
+const devUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+const rendererDir = path.join(__dirname, '../renderer');
+const isAppUrl = appUrlCheck({ devUrl });
+const paths = resourcePaths({
+  isPackaged: app.isPackaged,
+  resourcesPath: process.resourcesPath,
+  appPath: app.getAppPath(),
+});
 
-const isTrustedUrl = trustedUrlCheck({ devUrl: app.isPackaged ? undefined : devUrl, rendererFile });
+let mainWindow: BrowserWindow | null = null;
 
-function createWindow(services: AppServices): void {
+// Before ready: app:// is a standard, secure scheme (an origin of its own, CSP 'self', fetch).
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+// Every renderer sandboxed, whatever its web preferences say.
+app.enableSandbox();
+
+/** No webviews, no navigation away from the app, no new windows; web links go to the browser. */
+function hardenContents(contents: WebContents): void {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.on('will-navigate', (event, url) => {
+    if (!navigationAllowed(url, isAppUrl)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!navigationAllowed(url, isAppUrl)) event.preventDefault();
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    const decision = windowOpenDecision(url, contents.getURL(), isAppUrl);
+    if (decision.openExternally) void shell.openExternal(url);
+    return { action: decision.action };
+  });
+}
+
+function hardenSession(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((contents, permission, callback, details) => {
+    callback(permissionAllowed(permission, details.requestingUrl || contents.getURL(), isAppUrl));
+  });
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    permissionAllowed(permission, requestingOrigin, isAppUrl),
+  );
+  protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
+}
+
+function focusWindow(): void {
+  if (!mainWindow || mainWindow.isDestroyed()) return;
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+}
+
+function showAbout(): void {
+  const options = {
+    type: 'info' as const,
+    title: `About ${app.name}`,
+    message: app.name,
+    detail: aboutDetail(app.getVersion(), process.versions),
+  };
+  if (mainWindow && !mainWindow.isDestroyed()) void dialog.showMessageBox(mainWindow, options);
+  else void dialog.showMessageBox(options);
+}
+
+/** Automatic updates are off unless a feed is given: no update server is assumed. */
+async function checkForUpdates(feedUrl: string): Promise<void> {
+  const { autoUpdater } = await import('electron-updater');
+  autoUpdater.autoDownload = false;
+  autoUpdater.setFeedURL({ provider: 'generic', url: feedUrl });
+  await autoUpdater.checkForUpdatesAndNotify();
+}
+
+function createWindow(services: AppServices, stateFile: string): void {
+  const saved = loadWindowState(
+    stateFile,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const win = new BrowserWindow({
     title: 'Labdeck',
-    width: 1360,
-    height: 860,
+    width: saved?.width ?? 1360,
+    height: saved?.height ?? 860,
+    ...(saved ? { x: saved.x, y: saved.y } : {}),
     minWidth: 900,
     minHeight: 560,
     backgroundColor: '#0f1115',
     show: false,
     autoHideMenuBar: true,
-    icon: path.join(__dirname, '../../resources/icon.png'),
-    webPreferences: {
-      preload: path.join(__dirname, '../preload/index.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    icon: paths.icon,
+    webPreferences: secureWebPreferences(path.join(__dirname, '../preload/index.js')),
   });
+  mainWindow = win;
+  if (saved?.maximized) win.maximize();
   attachElectronIpc({
     ipcMain,
     window: win,
     dispatcher: services.dispatcher,
     streams: services.streams,
-    isTrustedUrl,
+    isTrustedUrl: isAppUrl,
   });
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!isTrustedUrl(url)) event.preventDefault();
-  });
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    // Links (documentation, a Gitea page) open in the user's browser, never in the app.
-    if (url.startsWith('https://') || url.startsWith('http://')) void shell.openExternal(url);
-    return { action: 'deny' };
+  win.on('close', () =>
+    saveWindowState(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }),
+  );
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
   });
   win.once('ready-to-show', () => win.show());
-  if (devUrl && !app.isPackaged) void win.loadURL(devUrl);
-  else void win.loadFile(rendererFile);
+  void win.loadURL(devUrl ?? APP_INDEX_URL);
 }
 
 async function start(): Promise<void> {
   await app.whenReady();
+  hardenSession();
+  const dataDir = process.env['LABDECK_DATA_DIR'] || app.getPath('userData');
   const services = createApp({
-    dataDir: process.env['LABDECK_DATA_DIR'] || app.getPath('userData'),
-    migrationsFolder: app.isPackaged
-      ? path.join(process.resourcesPath, 'drizzle')
-      : path.join(app.getAppPath(), 'drizzle'),
+    dataDir,
+    migrationsFolder: paths.migrationsFolder,
+    ansibleDir: paths.ansibleDir,
+    collectorScript: paths.collectorScript,
+    experimentScript: paths.experimentScript,
     mode: 'desktop',
     version: app.getVersion(),
     // The OS keychain when it really protects secrets; otherwise the key-file cipher (with a warning).
@@ -65,9 +160,28 @@ async function start(): Promise<void> {
   if (!SafeStorageCipher.usable(safeStorage)) {
     console.warn('[secrets] no OS keyring: stored secrets are encrypted with a key file in the data folder');
   }
-  createWindow(services);
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate({ platform: process.platform, appName: app.name, onAbout: showAbout }),
+    ),
+  );
+  const stateFile = path.join(dataDir, 'window-state.json');
+  createWindow(services, stateFile);
+  notifyJobEnds(services.jobs.events, {
+    windowFocused: () => BrowserWindow.getFocusedWindow() !== null,
+    notify: ({ title, body }) => {
+      if (!Notification.isSupported()) return;
+      const n = new Notification({ title, body });
+      n.on('click', focusWindow);
+      n.show();
+    },
+  });
+  const feedUrl = process.env['LABDECK_UPDATE_URL'];
+  if (app.isPackaged && feedUrl) {
+    checkForUpdates(feedUrl).catch((err: unknown) => console.warn('[updates] could not check:', err));
+  }
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow(services);
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(services, stateFile);
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
@@ -85,12 +199,14 @@ async function start(): Promise<void> {
   });
 }
 
-app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-});
-
-start().catch(async (err: unknown) => {
-  const { dialog } = await import('electron');
-  dialog.showErrorBox('Labdeck could not start', err instanceof Error ? err.message : String(err));
-  app.exit(1);
-});
+// One Labdeck at a time (one database): a second launch focuses the first and quits.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', focusWindow);
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
+  start().catch((err: unknown) => {
+    dialog.showErrorBox('Labdeck could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
+}

@@ -13,7 +13,7 @@ export interface ElectronIpcOptions {
   window: BrowserWindow;
   dispatcher: Dispatcher;
   streams: StreamFactories;
-  /** Whether a frame URL is the app's own renderer (file:// of the build, or the dev server). */
+  /** Whether a frame URL is the app's own renderer (app://labdeck, or the dev server). */
   isTrustedUrl: (url: string) => boolean;
 }
 

@@ -5,6 +5,7 @@ import { Sidebar } from './components/Sidebar';
 import { TabBar } from './components/TabBar';
 import { Toasts } from './components/Toasts';
 import { BootstrapDialog } from './components/BootstrapDialog';
+import { CommandPalette } from './components/CommandPalette';
 import { ActivityPage } from './pages/ActivityPage';
 import { BootstrapPage } from './pages/BootstrapPage';
 import { DockerFleetPage } from './pages/DockerFleetPage';
@@ -97,6 +98,7 @@ export function App(): React.JSX.Element {
       </main>
       <Toasts />
       {bootstrapHosts && <BootstrapDialog hostIds={bootstrapHosts} onClose={() => askBootstrap(null)} />}
+      <CommandPalette />
     </div>
   );
 }
