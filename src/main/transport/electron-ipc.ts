@@ -23,45 +23,6 @@ interface NavigationDetails {
   isSameDocument?: boolean;
 }
 
-/**
- * Whether a frame URL is the app's own renderer: the built index.html (file://, that exact path),
- * or, in development, a page of the dev server's origin (scheme, host and port compared, never a
- * string prefix: http://localhost:5173.evil.example is not http://localhost:5173).
- */
-export function trustedUrlCheck(o: {
-  devUrl?: string | undefined;
-  rendererFile: string;
-}): (url: string) => boolean {
-  const devOrigin = o.devUrl ? originOf(o.devUrl) : null;
-  const file = o.rendererFile.replaceAll('\\', '/');
-  return (url) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return false;
-    }
-    if (devOrigin) return u.origin === devOrigin && u.origin !== 'null';
-    if (u.protocol !== 'file:' || u.host !== '') return false;
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(u.pathname);
-    } catch {
-      return false;
-    }
-    // Windows: file:///C:/... has the drive letter after the leading slash.
-    return pathname === file || pathname === `/${file}`;
-  };
-}
-
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
-}
-
 export function attachElectronIpc(o: ElectronIpcOptions): () => void {
   const contents = o.window.webContents;
   let session: ApiSession | null = null;

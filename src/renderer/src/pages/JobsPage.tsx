@@ -358,6 +358,8 @@ function NotifyControl(): React.JSX.Element | null {
   const [permission, setPermission] = useState(() =>
     typeof Notification === 'undefined' ? null : Notification.permission,
   );
+  // The desktop app notifies from its main process (the page itself may not).
+  if (window.api) return <span>desktop notifications on</span>;
   if (permission === null) return null;
   if (permission === 'granted') return <span>desktop notifications on</span>;
   if (permission === 'denied')
