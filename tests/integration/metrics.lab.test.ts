@@ -1,7 +1,8 @@
 // Host metrics against real lab hosts: the collector over one SSH channel on a namespace host
 // (which shares this machine's /proc) and on LXC containers (lxcfs shows their own 512 MiB), a
 // stand-in nvidia-smi on a container replaying the real H100 figures (stream → user attribution →
-// history), and a host that goes away (collector stopped, last seen kept).
+// history), a CPU load run as a Linux user on a container (that user's share), and a host that goes
+// away (collector stopped, last seen kept).
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApiSession } from '../../src/main/api/session';
@@ -48,6 +49,10 @@ function samples(
   });
 }
 
+const LOAD_USER = 'exp_load';
+const LOAD_PID = '/tmp/labdeck-user-load-pid';
+const stopLoad = (): string[] => ['sh', '-c', `kill "$(cat ${LOAD_PID})" 2>/dev/null; rm -f ${LOAD_PID}`];
+
 const meminfoKb = (key: string): number =>
   Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]);
 
@@ -66,6 +71,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (ct1 && h.app.pool.state(ct1).state === 'online') {
+    await h.app.pool.exec(ct1, shCommand(stopLoad())).catch(() => undefined);
+  }
   if (ct2 && h.app.pool.state(ct2).state === 'online') {
     await h.app.pool.exec(ct2, shCommand(removeFakeGpu())).catch(() => undefined);
   }
@@ -98,6 +106,38 @@ describe('metrics from lab hosts', () => {
       expect(s.memory!.usedBytes).toBeLessThan(512 * 1024 * 1024);
       expect(s.processes).toBeLessThan(200);
     }
+  });
+
+  it('who is using it: a CPU load run as a Linux user created since raises that user’s share', async () => {
+    // The user is new to the collector (it read /etc/passwd when it started): it is named all the same.
+    const start = [
+      `id ${LOAD_USER} >/dev/null 2>&1 || useradd -M ${LOAD_USER}`,
+      `rm -f ${LOAD_PID}; setsid runuser -u ${LOAD_USER} -- sh -c 'echo $$ >${LOAD_PID}; while :; do :; done' </dev/null >/dev/null 2>&1 &`,
+      `n=0; while [ ! -s ${LOAD_PID} ] && [ $n -lt 50 ]; do n=$((n+1)); sleep 0.1; done; test -s ${LOAD_PID}`,
+    ].join('\n');
+    const r = await h.app.pool.exec(ct1, shCommand(['sh', '-c', start]));
+    expect(r.code, r.stderr).toBe(0);
+    try {
+      // One busy loop is one core's worth: its share of the whole container is 1 / cores.
+      const s = await samples(ct1, (x) =>
+        x.users.some((u) => u.user === LOAD_USER && (u.cpuPercent ?? 0) * x.cores.length >= 60),
+      );
+      const u = s.users.find((x) => x.user === LOAD_USER)!;
+      expect(u.processes).toBeGreaterThanOrEqual(1);
+      expect(u.memoryBytes).toBeGreaterThan(0);
+      expect(s.users[0]!.user).toBe(LOAD_USER);
+      expect(s.users.find((x) => x.user === 'root')).toBeDefined();
+    } finally {
+      await h.app.pool.exec(ct1, shCommand(stopLoad()));
+    }
+    // Load gone: by the next scan or two the user has nothing running.
+    const stopped = Date.now();
+    await samples(
+      ct1,
+      (x) =>
+        x.ts > stopped + 3000 &&
+        !x.users.some((u) => u.user === LOAD_USER && (u.cpuPercent ?? 0) * x.cores.length >= 10),
+    );
   });
 
   it('a GPU host: the H100 figures change, and the compute app is named by its Linux user', async () => {

@@ -34,8 +34,8 @@ import { HostStore } from '../services/hosts/host-store';
 import { JobRunner } from '../services/jobs/job-runner';
 import { JobStore } from '../services/jobs/job-store';
 import { jobsApi } from '../services/jobs/jobs.api';
-import { AlertTracker, DEFAULT_THRESHOLDS, type AlertThresholds } from '../services/metrics/alerts';
-import { MetricHistoryStore } from '../services/metrics/history-store';
+import { AlertTracker, thresholdsFromSettings, type AlertThresholds } from '../services/metrics/alerts';
+import { MetricHistoryStore, retentionFromSettings } from '../services/metrics/history-store';
 import { metricsApi } from '../services/metrics/metrics.api';
 import { MetricsService } from '../services/metrics/metrics-service';
 import { prometheusText } from '../services/metrics/prometheus';
@@ -190,11 +190,12 @@ export function createApp(options: AppOptions): AppServices {
       path.join(path.dirname(options.migrationsFolder), 'resources', 'metrics', 'collector.sh'),
     'utf8',
   );
-  const metricHistory = new MetricHistoryStore(database.sqlite);
+  // Retention and thresholds from the settings, read as they are used: a change applies at once.
+  const metricHistory = new MetricHistoryStore(database.sqlite, () => retentionFromSettings(settings.get()));
   const alerts = new AlertTracker(
     record,
     nameOf,
-    { ...DEFAULT_THRESHOLDS, ...options.alertThresholds },
+    () => ({ ...thresholdsFromSettings(settings.get()), ...options.alertThresholds }),
     (id) => hostMetrics.alertsChanged(id),
   );
   const hostMetrics = new MetricsService(

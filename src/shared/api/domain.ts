@@ -111,6 +111,17 @@ export interface Settings {
   terminalScreenReader: boolean;
   /** Audit rows older than this many days move to a compressed archive; 0 keeps everything. */
   auditRetentionDays: number;
+  /** Host metrics history: days kept at 1-minute and at 15-minute resolution (1 s is kept an hour). */
+  metricsMinuteRetentionDays: number;
+  metricsQuarterRetentionDays: number;
+  /** Metric alerts: a filesystem fuller than this percent. */
+  alertDiskPercent: number;
+  /** Less memory available than this percent. */
+  alertMemAvailablePercent: number;
+  /** A GPU's memory fuller than this percent. */
+  alertGpuMemPercent: number;
+  /** A host offline (link lost) for longer than this. */
+  alertOfflineSeconds: number;
 }
 
 export interface AppInfo {

@@ -59,6 +59,18 @@ export interface GpuProcess {
   user: string | null;
 }
 
+/** One Linux user's share of a host ("who is using it"). */
+export interface UserUsage {
+  user: string;
+  uid: number;
+  /** Share of the whole host's CPU (all cores, like `cpu.total`), 0–100; null until two readings. */
+  cpuPercent: number | null;
+  /** Resident memory of its processes (/proc), or its user slice's memory.current (cgroup). */
+  memoryBytes: number;
+  /** Its processes, where known. */
+  processes: number | null;
+}
+
 export interface HostMetricsSample {
   hostId: number;
   ts: number;
@@ -83,6 +95,10 @@ export interface HostMetricsSample {
   gpuProcesses: GpuProcess[];
   /** nvidia-smi's complaint (e.g. a driver/library mismatch), else null. */
   gpuError: string | null;
+  /** Per Linux user, as last measured: every sample from cgroup v2 user slices, else every 5th from /proc. */
+  users: UserUsage[];
+  /** Where `users` came from: systemd's user slices (login sessions only) or a scan of /proc. */
+  usersFrom: 'cgroup' | 'proc' | null;
 }
 
 /** The series a host keeps history for; GPU ones per card (`gpu0.util`). */
@@ -118,6 +134,12 @@ export interface MetricAlert {
   /** "disk /data 93% full". */
   message: string;
   since: number;
+}
+
+/** A host's active alerts, for the badges (sidebar, host header): sent when they change. */
+export interface HostAlerts {
+  hostId: number;
+  alerts: MetricAlert[];
 }
 
 /** One host on the fleet overview: its latest sample, or when it was last seen, and its alerts. */

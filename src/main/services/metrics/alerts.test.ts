@@ -48,6 +48,8 @@ function sample(diskUsed: number, memAvailable: number, vramUsed: number | null 
           ],
     gpuProcesses: [],
     gpuError: null,
+    users: [],
+    usersFrom: null,
   };
 }
 
@@ -118,5 +120,30 @@ describe('AlertTracker', () => {
     t.link(1, 'idle');
     vi.advanceTimersByTime(120_000);
     expect(rows).toEqual([]);
+  });
+
+  it('takes changed thresholds (the settings) at the next sample, and the offline grace at the next outage', () => {
+    const now = { ...DEFAULT_THRESHOLDS };
+    const live = new AlertTracker(
+      (e) => rows.push(e),
+      () => 'box',
+      () => now,
+    );
+    live.sample(sample(85, 50));
+    expect(live.alerts(1)).toEqual([]);
+    now.diskPercent = 80;
+    live.sample(sample(85, 50));
+    expect(live.alerts(1).map((a) => a.key)).toEqual(['disk:/data']);
+    expect(rows.at(-1)).toMatchObject({ details: { threshold: 80 } });
+    // Raised back: the alert clears once the value is inside the new line by the margin.
+    now.diskPercent = 95;
+    live.sample(sample(85, 50));
+    expect(live.alerts(1)).toEqual([]);
+
+    now.offlineMs = 10_000;
+    live.link(1, 'offline');
+    vi.advanceTimersByTime(10_500);
+    expect(live.alerts(1).map((a) => a.message)).toEqual(['offline for over 10 s']);
+    live.close();
   });
 });

@@ -83,13 +83,18 @@ export class AlertTracker {
   private readonly active = new Map<number, Map<string, MetricAlert>>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
 
+  /** The thresholds now: a getter (the app's settings) is read at each sample, so a change takes effect live. */
+  private readonly thresholds: () => AlertThresholds;
+
   constructor(
     private readonly record: RecordEvent,
     private readonly nameOf: (hostId: number) => string,
-    private readonly thresholds: AlertThresholds = DEFAULT_THRESHOLDS,
+    thresholds: AlertThresholds | (() => AlertThresholds) = DEFAULT_THRESHOLDS,
     private readonly onChange: (hostId: number) => void = () => undefined,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.thresholds = typeof thresholds === 'function' ? thresholds : () => thresholds;
+  }
 
   alerts(hostId: number): MetricAlert[] {
     return [...(this.active.get(hostId)?.values() ?? [])];
@@ -97,7 +102,7 @@ export class AlertTracker {
 
   sample(s: HostMetricsSample): void {
     const seen = new Set<string>();
-    for (const c of conditions(s, this.thresholds)) {
+    for (const c of conditions(s, this.thresholds())) {
       seen.add(c.key);
       const on = this.active.get(s.hostId)?.has(c.key) ?? false;
       if (!on && c.over)
@@ -126,10 +131,11 @@ export class AlertTracker {
     }
     if (timer || this.active.get(hostId)?.has('offline')) return;
     const since = this.now();
+    const offlineMs = this.thresholds().offlineMs;
     const t = setTimeout(() => {
       this.offlineTimers.delete(hostId);
-      this.start(hostId, 'offline', 'offline for over a minute', { since });
-    }, this.thresholds.offlineMs);
+      this.start(hostId, 'offline', `offline for over ${offlineText(offlineMs)}`, { since });
+    }, offlineMs);
     t.unref();
     this.offlineTimers.set(hostId, t);
   }
@@ -172,3 +178,25 @@ export class AlertTracker {
 }
 
 const round = (v: number): number => Math.round(v * 10) / 10;
+
+/** "a minute", "90 s", "5 min". */
+function offlineText(ms: number): string {
+  const sec = Math.round(ms / 1000);
+  if (sec === 60) return 'a minute';
+  return sec % 60 === 0 ? `${sec / 60} min` : `${sec} s`;
+}
+
+/** The app's settings as thresholds. */
+export function thresholdsFromSettings(s: {
+  alertDiskPercent: number;
+  alertMemAvailablePercent: number;
+  alertGpuMemPercent: number;
+  alertOfflineSeconds: number;
+}): AlertThresholds {
+  return {
+    diskPercent: s.alertDiskPercent,
+    memAvailablePercent: s.alertMemAvailablePercent,
+    gpuMemPercent: s.alertGpuMemPercent,
+    offlineMs: s.alertOfflineSeconds * 1000,
+  };
+}

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../db/database';
-import { MetricHistoryStore } from './history-store';
+import { DEFAULT_RETENTION, MetricHistoryStore, retentionFromSettings } from './history-store';
 
 const MIGRATIONS = path.join(__dirname, '../../../../drizzle');
 const dirs: string[] = [];
@@ -89,6 +89,36 @@ describe('MetricHistoryStore on a real SQLite file', () => {
     expect(count(900)).toBe(8);
     store.prune(NOW + 91 * 86400_000);
     expect(count(900)).toBe(0);
+  });
+
+  it('prunes by the retention in force now: a changed setting applies without a restart', () => {
+    const { db } = open();
+    const days = { metricsMinuteRetentionDays: 7, metricsQuarterRetentionDays: 90 };
+    const store = new MetricHistoryStore(db.sqlite, () => retentionFromSettings(days));
+    record(store, 0);
+    const count = (res: number): number =>
+      (db.sqlite.prepare('SELECT count(*) AS n FROM metric_points WHERE res = ?').get(res) as { n: number })
+        .n;
+    // Three days on: the defaults keep both tiers.
+    store.prune(NOW + 3 * 86400_000);
+    expect(count(60)).toBe(120);
+    expect(count(900)).toBe(8);
+    // The person keeps minutes for 2 days and quarters for 1 (never less than minutes: 2).
+    days.metricsMinuteRetentionDays = 2;
+    days.metricsQuarterRetentionDays = 1;
+    expect(retentionFromSettings(days)).toEqual({
+      rawSec: 3600,
+      minuteSec: 2 * 86400,
+      quarterSec: 2 * 86400,
+    });
+    store.prune(NOW + 3 * 86400_000);
+    expect(count(60)).toBe(0);
+    expect(count(900)).toBe(0);
+    // A range three days back is now answered from the (emptied) quarter tier, not minutes.
+    expect(store.query(3, 'cpu', NOW - 3 * 86400_000, NOW, NOW).resolution).toBe(900);
+    expect(retentionFromSettings({ metricsMinuteRetentionDays: 7, metricsQuarterRetentionDays: 90 })).toEqual(
+      DEFAULT_RETENTION,
+    );
   });
 
   it('what was flushed is there after the process dies without closing', () => {

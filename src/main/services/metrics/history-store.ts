@@ -1,7 +1,7 @@
 // Host metrics history in SQLite, downsampled on write: every sample at 1 s for the last hour,
-// min/avg/max per minute for 7 days and per 15 minutes for 90 days. Rows are buffered and written
-// in one transaction per flush; buckets still open are written too (and rewritten as they grow),
-// so a crash loses at most what came since the last flush.
+// min/avg/max per minute for 7 days and per 15 minutes for 90 days (those two in Settings). Rows
+// are buffered and written in one transaction per flush; buckets still open are written too (and
+// rewritten as they grow), so a crash loses at most what came since the last flush.
 import type Database from 'better-sqlite3';
 import type { HostMetricsSample, MetricHistory } from '../../../shared/api/metrics-domain';
 
@@ -13,6 +13,16 @@ export interface Retention {
 }
 
 export const DEFAULT_RETENTION: Retention = { rawSec: 3600, minuteSec: 7 * 86400, quarterSec: 90 * 86400 };
+
+/** The app's settings (days for the 1-min and 15-min tiers; 1 s stays at an hour) as a retention. */
+export function retentionFromSettings(s: {
+  metricsMinuteRetentionDays: number;
+  metricsQuarterRetentionDays: number;
+}): Retention {
+  const minuteSec = s.metricsMinuteRetentionDays * 86400;
+  // The coarser tier is never kept for less time than the finer one.
+  return { rawSec: 3600, minuteSec, quarterSec: Math.max(minuteSec, s.metricsQuarterRetentionDays * 86400) };
+}
 const BUCKETS = [60, 900] as const;
 
 interface Bucket {
@@ -57,10 +67,14 @@ export class MetricHistoryStore {
   private readonly upsert: Database.Statement;
   private readonly select: Database.Statement;
 
+  /** Read at each prune and query: a getter (the app's settings) takes effect without a restart. */
+  private readonly retention: () => Retention;
+
   constructor(
     private readonly sqlite: Database.Database,
-    private readonly retention: Retention = DEFAULT_RETENTION,
+    retention: Retention | (() => Retention) = DEFAULT_RETENTION,
   ) {
+    this.retention = typeof retention === 'function' ? retention : () => retention;
     this.upsert = sqlite.prepare(
       'INSERT OR REPLACE INTO metric_points (host_id, metric, res, ts, min, avg, max) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -109,7 +123,7 @@ export class MetricHistoryStore {
   prune(nowMs: number): number {
     const now = Math.floor(nowMs / 1000);
     const del = this.sqlite.prepare('DELETE FROM metric_points WHERE res = ? AND ts < ?');
-    const r = this.retention;
+    const r = this.retention();
     return this.sqlite.transaction(
       () =>
         del.run(1, now - r.rawSec).changes +
@@ -124,7 +138,8 @@ export class MetricHistoryStore {
     const to = Math.floor(toMs / 1000);
     // A minute's grace: "the last hour" asked a moment ago is still the last hour.
     const age = Math.floor(nowMs / 1000) - from - 60;
-    const res = age <= this.retention.rawSec ? 1 : age <= this.retention.minuteSec ? 60 : 900;
+    const r = this.retention();
+    const res = age <= r.rawSec ? 1 : age <= r.minuteSec ? 60 : 900;
     const rows = this.select.raw().all(hostId, metric, res, from - (from % res), to) as [
       number,
       number,

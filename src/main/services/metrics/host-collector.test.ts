@@ -22,14 +22,18 @@ function local(shell: string[], env: NodeJS.ProcessEnv = process.env): Duplex {
   return Duplex.from({ readable: child.stdout, writable: child.stdin });
 }
 
-function collect(channel: Duplex, count: number): Promise<HostMetricsSample[]> {
+function collect(
+  channel: Duplex,
+  count: number,
+  enough: (s: HostMetricsSample) => boolean = () => true,
+): Promise<HostMetricsSample[]> {
   return new Promise((resolve, reject) => {
     const got: HostMetricsSample[] = [];
     const c = new HostCollector(1, {
       intervalMs: 100,
       onSample: (s) => {
         got.push(s);
-        if (got.length === count) {
+        if (got.length >= count && enough(s)) {
           c.stop();
           resolve(got);
         }
@@ -60,8 +64,84 @@ describe('HostCollector with the real collector script', () => {
       expect(second!.uptimeSec).toBeGreaterThan(0);
       expect(second!.netRxBps).not.toBeNull();
       expect(second!.gpus).toEqual([]);
+      // Who is using it: this machine's users from a /proc scan (no systemd user slices here) or
+      // the cgroup, named from /etc/passwd.
+      expect(second!.usersFrom).not.toBeNull();
+      expect(second!.users.find((u) => u.uid === os.userInfo().uid)).toMatchObject({
+        user: os.userInfo().username,
+      });
     });
   }
+
+  // Needs root: a busy loop run as another Linux user (nobody) shows up as that user's CPU share.
+  const root = process.getuid?.() === 0 && fs.existsSync('/usr/bin/setpriv');
+  for (const shell of [['dash'], ['busybox', 'sh']]) {
+    const available = fs.existsSync(`/usr/bin/${shell[0]}`) || fs.existsSync(`/bin/${shell[0]}`);
+    it.skipIf(!available || !root)(
+      `names the user behind a CPU load through ${shell.join(' ')}`,
+      async () => {
+        const load = spawn(
+          'setpriv',
+          ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', 'while :; do :; done'],
+          {
+            stdio: 'ignore',
+          },
+        );
+        children.push(load);
+        const cores = os.cpus().length;
+        const samples = await collect(local(shell), 2, (s) =>
+          // A tenth of a core at least (the loop wants a whole one; a busy test machine may not give it).
+          s.users.some((u) => u.uid === 65534 && (u.cpuPercent ?? 0) * cores >= 10),
+        );
+        const last = samples.at(-1)!;
+        const nobody = last.users.find((u) => u.uid === 65534)!;
+        expect(nobody.user).toBe('nobody');
+        expect(nobody.processes).toBeGreaterThanOrEqual(1);
+        expect(nobody.memoryBytes).toBeGreaterThan(0);
+        // Busiest first.
+        const shares = last.users.map((u) => u.cpuPercent ?? -1);
+        expect(shares).toEqual([...shares].sort((a, b) => b - a));
+      },
+      20_000,
+    );
+  }
+
+  it('reads per-user figures from cgroup v2 user slices where they are', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-cgroup-'));
+    const slice = (uid: number, usec: number, bytes: number, pids?: number): void => {
+      const d = path.join(root, 'user.slice', `user-${uid}.slice`);
+      fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(path.join(d, 'cpu.stat'), `usage_usec ${usec}\nuser_usec 1\nsystem_usec 2\n`);
+      fs.writeFileSync(path.join(d, 'memory.current'), `${bytes}\n`);
+      if (pids !== undefined) fs.writeFileSync(path.join(d, 'pids.current'), `${pids}\n`);
+    };
+    fs.writeFileSync(path.join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+    slice(0, 1_000_000, 100 << 20, 4);
+    slice(65534, 0, 8 << 20);
+    // Not a user slice, and a slice without memory accounting: both left out.
+    fs.mkdirSync(path.join(root, 'user.slice', 'user-runtime-dir.slice'));
+    fs.mkdirSync(path.join(root, 'user.slice', 'user-7.slice'));
+    try {
+      const channel = local(['dash'], { ...process.env, LABDECK_CGROUP: root });
+      let grown = false;
+      const samples = await collect(channel, 2, (s) => {
+        if (!grown) {
+          // Between samples nobody's slice uses the whole machine for a while.
+          slice(65534, 60e6 * os.cpus().length, 8 << 20);
+          grown = true;
+        }
+        return s.users.some((u) => u.uid === 65534 && u.cpuPercent === 100);
+      });
+      const last = samples.at(-1)!;
+      expect(last.usersFrom).toBe('cgroup');
+      expect(last.users).toEqual([
+        { user: 'nobody', uid: 65534, cpuPercent: 100, memoryBytes: 8 << 20, processes: null },
+        expect.objectContaining({ user: 'root', uid: 0, memoryBytes: 100 << 20, processes: 4 }),
+      ]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 
   it('runs nvidia-smi where it is on the PATH and names the user of each GPU process', async () => {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-smi-'));

@@ -4,7 +4,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
 import type { HostMetricsSample } from '../../../shared/api/metrics-domain';
-import { toSample, type Carried, type Reading } from './rates';
+import { toSample, userFigures, userPoint, type Carried, type Reading, type UserPoint } from './rates';
 import { distinctMounts, gpuProcesses, parseHeader, parseRecord, type CollectorHeader } from './record';
 
 export interface HostCollectorOptions {
@@ -24,7 +24,8 @@ export class HostCollector {
   private header: CollectorHeader | null = null;
   private waiting = false;
   private previous: Reading | null = null;
-  private carried: Carried = { mounts: [], gpuProcesses: [] };
+  private carried: Carried = { mounts: [], gpuProcesses: [], users: [], usersFrom: null };
+  private previousUsers: UserPoint | null = null;
   private stopped = false;
   /** Ticks not sent because the host had not answered the one before. */
   missed = 0;
@@ -94,8 +95,16 @@ export class HostCollector {
     this.skipped += record.skipped;
     const reading = { ts: (this.opts.now ?? Date.now)(), record };
     if (record.mounts) this.carried.mounts = distinctMounts(record.mounts);
-    const procs = gpuProcesses(record, this.header?.users ?? new Map<number, string>());
+    const names = this.header?.users ?? new Map<number, string>();
+    for (const [uid, name] of record.names) names.set(uid, name);
+    const procs = gpuProcesses(record, names);
     if (procs) this.carried.gpuProcesses = procs;
+    const users = userPoint(reading);
+    if (users) {
+      this.carried.users = userFigures(this.previousUsers, users, names);
+      this.carried.usersFrom = users.reading.source;
+      this.previousUsers = users;
+    }
     const sample = toSample(this.hostId, this.previous, reading, this.carried);
     this.previous = reading;
     this.opts.onSample(sample);

@@ -6,7 +6,7 @@ import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostState } from '../../../shared/api/domain';
 import type { HostMetricsSample } from '../../../shared/api/metrics-domain';
-import { AlertTracker } from './alerts';
+import { AlertTracker, DEFAULT_THRESHOLDS } from './alerts';
 import type { MetricHistoryStore } from './history-store';
 import { MetricsService } from './metrics-service';
 
@@ -97,5 +97,39 @@ describe('MetricsService', () => {
     await next(5);
     expect(opened()).toBe(3);
     expect(service!.collecting(5)).toBe(true);
+  });
+
+  it('tells the badges when a host’s alerts start and clear', async () => {
+    const events = new EventEmitter();
+    const tracker: AlertTracker = new AlertTracker(
+      () => undefined,
+      () => 'h',
+      { ...DEFAULT_THRESHOLDS, offlineMs: 20 },
+      (id) => service!.alertsChanged(id),
+    );
+    service = new MetricsService(
+      {
+        open: () => Promise.reject(new Error('no channel in this test')),
+        events,
+        states: () => [],
+        store: { add: () => undefined, flush: () => 0, prune: () => 0 } as unknown as MetricHistoryStore,
+        alerts: tracker,
+      },
+      { backoffMs: [60_000] },
+    );
+    service.start();
+    const heard: { hostId: number; keys: string[] }[] = [];
+    const off = service.subscribeAlerts((e) =>
+      heard.push({ hostId: e.hostId, keys: e.alerts.map((a) => a.key) }),
+    );
+    events.emit('state', state(3, 'offline'));
+    await expect.poll(() => heard).toEqual([{ hostId: 3, keys: ['offline'] }]);
+    expect(service.alerts()).toEqual([{ hostId: 3, alerts: [expect.objectContaining({ key: 'offline' })] }]);
+    events.emit('state', state(3, 'online'));
+    expect(heard.at(-1)).toEqual({ hostId: 3, keys: [] });
+    off();
+    events.emit('state', state(3, 'offline'));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(heard).toHaveLength(2);
   });
 });

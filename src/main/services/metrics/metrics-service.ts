@@ -4,7 +4,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { HostState } from '../../../shared/api/domain';
-import type { FleetEntry, HostMetricsSample } from '../../../shared/api/metrics-domain';
+import type { FleetEntry, HostAlerts, HostMetricsSample } from '../../../shared/api/metrics-domain';
 import type { AlertTracker } from './alerts';
 import { metricValues, type MetricHistoryStore } from './history-store';
 import { HostCollector } from './host-collector';
@@ -43,11 +43,13 @@ interface HostEntry {
 
 export type SampleListener = (s: HostMetricsSample) => void;
 export type FleetListener = (e: FleetEntry) => void;
+export type AlertsListener = (e: HostAlerts) => void;
 
 export class MetricsService {
   private readonly hosts = new Map<number, HostEntry>();
   private readonly listeners = new Map<number, Set<SampleListener>>();
   private readonly fleetListeners = new Set<FleetListener>();
+  private readonly alertListeners = new Set<AlertsListener>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly onState = (s: HostState): void => this.stateChanged(s);
   private readonly intervalMs: number;
@@ -85,10 +87,22 @@ export class MetricsService {
     return [...this.hosts.entries()].map(([hostId, h]) => this.entry(hostId, h));
   }
 
-  /** An alert started or cleared: the fleet hears of it at once. */
+  /** An alert started or cleared: the fleet and the badges hear of it at once. */
   alertsChanged(hostId: number): void {
     const h = this.hosts.get(hostId);
     if (h) this.tellFleet(hostId, h);
+    const e = { hostId, alerts: this.deps.alerts.alerts(hostId) };
+    for (const l of this.alertListeners) l(e);
+  }
+
+  /** Every known host's active alerts. */
+  alerts(): HostAlerts[] {
+    return [...this.hosts.keys()].map((hostId) => ({ hostId, alerts: this.deps.alerts.alerts(hostId) }));
+  }
+
+  subscribeAlerts(listener: AlertsListener): () => void {
+    this.alertListeners.add(listener);
+    return () => this.alertListeners.delete(listener);
   }
 
   recent(hostId: number): HostMetricsSample[] {

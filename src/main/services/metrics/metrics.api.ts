@@ -1,5 +1,5 @@
 // The metrics area: a host's live samples, the fleet's latest state, and history for the charts.
-import type { FleetEntry, HostMetricsSample } from '../../../shared/api/metrics-domain';
+import type { FleetEntry, HostAlerts, HostMetricsSample } from '../../../shared/api/metrics-domain';
 import type { AreaApi, StreamSource } from '../../lib/area';
 import type { MetricHistoryStore } from './history-store';
 import type { MetricsService } from './metrics-service';
@@ -43,7 +43,7 @@ export function coalescing<E>(
 export function metricsApi(
   metrics: MetricsService,
   history: MetricHistoryStore,
-): AreaApi<'metrics.history', 'metrics.host' | 'metrics.fleet'> {
+): AreaApi<'metrics.history', 'metrics.host' | 'metrics.fleet' | 'metrics.alerts'> {
   return {
     handlers: {
       'metrics.history': ({ hostId, metric, from, to }) => history.query(hostId, metric, from, to),
@@ -60,6 +60,12 @@ export function metricsApi(
           (e) => e.hostId,
           () => metrics.fleet(),
           (l) => metrics.subscribeFleet(l),
+        ),
+      'metrics.alerts': () =>
+        coalescing<HostAlerts>(
+          (e) => e.hostId,
+          () => metrics.alerts(),
+          (l) => metrics.subscribeAlerts(l),
         ),
     },
   };

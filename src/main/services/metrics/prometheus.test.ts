@@ -39,6 +39,11 @@ const sample: HostMetricsSample = {
   gpus: busy,
   gpuProcesses: [],
   gpuError: null,
+  users: [
+    { user: 'exp_llama', uid: 1001, cpuPercent: 71.5, memoryBytes: 4096, processes: 2 },
+    { user: 'bob', uid: 1002, cpuPercent: null, memoryBytes: 10, processes: 1 },
+  ],
+  usersFrom: 'proc',
 };
 
 describe('Prometheus text', () => {
@@ -65,6 +70,9 @@ describe('Prometheus text', () => {
       'labdeck_gpu_utilization_percent{host="gpu\\\\box",gpu="0",name="NVIDIA H100 80GB HBM3"} 100',
     );
     expect(lines).toContain(`labdeck_gpu_memory_used_bytes{host="gpu\\\\box",gpu="0"} ${1395 * 1048576}`);
+    expect(lines).toContain('labdeck_user_cpu_percent{host="gpu\\\\box",user="exp_llama"} 71.5');
+    expect(lines).toContain('labdeck_user_memory_bytes{host="gpu\\\\box",user="bob"} 10');
+    expect(text).not.toContain('user="bob"} null');
     // Null figures are left out, not written as NaN; the offline host has no figures at all.
     expect(text).not.toContain('labdeck_disk_read_bytes_per_second');
     expect(text).not.toMatch(/NaN|undefined/);

@@ -85,6 +85,16 @@ const FAMILIES: [
     'GPU power draw.',
     (s, put) => s.gpus.forEach((g) => put(g.powerW, { gpu: String(g.index) })),
   ],
+  [
+    'labdeck_user_cpu_percent',
+    'CPU used by a Linux user, percent of all cores.',
+    (s, put) => s.users.forEach((u) => put(u.cpuPercent, { user: u.user })),
+  ],
+  [
+    'labdeck_user_memory_bytes',
+    'Memory of a Linux user: its processes’ resident memory, or its user slice.',
+    (s, put) => s.users.forEach((u) => put(u.memoryBytes, { user: u.user })),
+  ],
 ];
 
 export function prometheusText(entries: FleetEntry[], nameOf: (hostId: number) => string): string {

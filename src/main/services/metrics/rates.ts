@@ -1,6 +1,11 @@
 // Turns two raw collector records (cumulative counters) into a sample with rates and percentages.
-import type { CpuFigures, HostMetricsSample, MemoryFigures } from '../../../shared/api/metrics-domain';
-import type { CpuTimes, RawRecord } from './record';
+import type {
+  CpuFigures,
+  HostMetricsSample,
+  MemoryFigures,
+  UserUsage,
+} from '../../../shared/api/metrics-domain';
+import type { CpuTimes, RawRecord, UserReading } from './record';
 
 const busy = (t: CpuTimes): number => t.user + t.nice + t.system + t.irq + t.softirq + t.steal + t.iowait;
 const all = (t: CpuTimes): number => busy(t) + t.idle;
@@ -49,10 +54,59 @@ export interface Reading {
   record: RawRecord;
 }
 
-/** The parts of a sample that do not come with every record (disk space, GPU processes). */
+/** The parts of a sample that do not come with every record (disk space, GPU processes, users). */
 export interface Carried {
   mounts: HostMetricsSample['mounts'];
   gpuProcesses: HostMetricsSample['gpuProcesses'];
+  users: HostMetricsSample['users'];
+  usersFrom: HostMetricsSample['usersFrom'];
+}
+
+/** A record's per-user counters with when they were read (seconds, the host's uptime where known). */
+export interface UserPoint {
+  atSec: number;
+  cores: number;
+  reading: UserReading;
+}
+
+export function userPoint(cur: Reading): UserPoint | null {
+  const r = cur.record;
+  if (!r.users) return null;
+  return { atSec: r.uptimeSec ?? cur.ts / 1000, cores: Math.max(1, r.cores.length), reading: r.users };
+}
+
+/** CPU counters per second: cgroup's usage_usec, /proc's clock ticks (USER_HZ, 100 on Linux). */
+const CPU_UNITS = { cgroup: 1e6, proc: 100 } as const;
+
+/**
+ * Each user's CPU share of the whole host (all cores) between two readings, and memory now; a user
+ * not in the earlier reading (or a source that changed) has no CPU figure yet. Busiest first.
+ */
+export function userFigures(
+  prev: UserPoint | null,
+  cur: UserPoint,
+  names: ReadonlyMap<number, string>,
+): UserUsage[] {
+  const same = prev !== null && prev.reading.source === cur.reading.source;
+  const before = new Map(same ? prev.reading.users.map((u) => [u.uid, u.cpu]) : []);
+  const seconds = same ? cur.atSec - prev.atSec : 0;
+  const capacity = seconds * CPU_UNITS[cur.reading.source] * cur.cores;
+  const out = cur.reading.users.map((u): UserUsage => {
+    const b = before.get(u.uid);
+    // Processes that ended since take their time with them: a drop counts as nothing used.
+    const cpuPercent =
+      capacity > 0 && b != null && u.cpu !== null ? pct(Math.max(0, u.cpu - b), capacity) : null;
+    return {
+      user: names.get(u.uid) ?? String(u.uid),
+      uid: u.uid,
+      cpuPercent,
+      memoryBytes: u.memBytes,
+      processes: u.processes,
+    };
+  });
+  return out.sort(
+    (a, b) => (b.cpuPercent ?? -1) - (a.cpuPercent ?? -1) || b.memoryBytes - a.memoryBytes || a.uid - b.uid,
+  );
 }
 
 export function toSample(
@@ -118,5 +172,7 @@ export function toSample(
     gpus: r.gpu?.gpus ?? [],
     gpuProcesses: carried.gpuProcesses,
     gpuError: r.gpu?.error ?? null,
+    users: carried.users,
+    usersFrom: carried.usersFrom,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuFigures, memoryFigures, toSample } from './rates';
+import { cpuFigures, memoryFigures, toSample, userFigures, userPoint } from './rates';
 import { distinctMounts, gpuProcesses, parseHeader, parseRecord } from './record';
 
 // As the collector prints them (dash on Debian 12, two cores, nvidia-smi replaying the H100).
@@ -74,10 +74,10 @@ describe('rates between two records', () => {
   it('computes CPU shares, disk and network rates, and leaves out loopback', () => {
     const a = { ts: 1_000, record: parseRecord(block([1000, 8000], 100, 5000)) };
     const b = { ts: 3_000, record: parseRecord(block([1300, 8600], 300, 9000)) };
-    const first = toSample(7, null, a, { mounts: [], gpuProcesses: [] });
+    const first = toSample(7, null, a, { mounts: [], gpuProcesses: [], users: [], usersFrom: null });
     expect(first.cpu).toBeNull();
     expect(first.netRxBps).toBeNull();
-    const s = toSample(7, a, b, { mounts: [], gpuProcesses: [] });
+    const s = toSample(7, a, b, { mounts: [], gpuProcesses: [], users: [], usersFrom: null });
     // 300 user jiffies of 900 in all.
     expect(s.cpu).toEqual({ total: 33.3, user: 33.3, system: 0, iowait: 0, steal: 0 });
     expect(s.cores).toEqual([33.3, 33.3]);
@@ -116,5 +116,106 @@ describe('rates between two records', () => {
     });
     expect(cpuFigures(t(100, 0, 0), t(100, 0, 0))).toBeNull();
     expect(memoryFigures({})).toBeNull();
+  });
+});
+
+// Per-user lines as the collector printed them: dash on this machine (a /proc scan, with a user
+// created after the collector started, so named again in the record) and a cgroup v2 host.
+const scan = (up: number, rootTicks: number, userTicks: number): string[] => [
+  `T ${up}`,
+  'C cpu 1 0 1 100 0 0 0 0',
+  'C cpu0 1 0 1 50 0 0 0 0',
+  'C cpu1 0 0 0 50 0 0 0 0',
+  `R 0 ${rootTicks} 473416 86`,
+  'R 65534 0 1660 1',
+  `R 1001 ${userTicks} 2048 3`,
+  'R -',
+  'U 0 root',
+  'U 1001 exp_llama',
+];
+
+describe('per-user figures', () => {
+  it('parses /proc scan lines (rss in kB) and users named again', () => {
+    const r = parseRecord(scan(100, 29525, 400));
+    expect(r.skipped).toBe(0);
+    expect(r.users).toEqual({
+      source: 'proc',
+      users: [
+        { uid: 0, cpu: 29525, memBytes: 473416 * 1024, processes: 86 },
+        { uid: 65534, cpu: 0, memBytes: 1660 * 1024, processes: 1 },
+        { uid: 1001, cpu: 400, memBytes: 2048 * 1024, processes: 3 },
+      ],
+    });
+    expect(r.names).toEqual([
+      [0, 'root'],
+      [1001, 'exp_llama'],
+    ]);
+    // A record without a scan has no user part; an empty scan is an empty one.
+    expect(parseRecord(['T 1']).users).toBeNull();
+    expect(parseRecord(['R -']).users).toEqual({ source: 'proc', users: [] });
+  });
+
+  it('parses cgroup slice lines (bytes; usage or pids may be missing) and skips damaged ones', () => {
+    const r = parseRecord([
+      'S 0 81234567 104857600 12',
+      'S 1001 5000000 52428800 -',
+      'S 1002 - 4096 1',
+      'S x 1 2 3',
+      'S 1003 1 2',
+      'R 5 1 2 3',
+      'S -',
+    ]);
+    expect(r.skipped).toBe(3);
+    expect(r.users).toEqual({
+      source: 'cgroup',
+      users: [
+        { uid: 0, cpu: 81234567, memBytes: 104857600, processes: 12 },
+        { uid: 1001, cpu: 5000000, memBytes: 52428800, processes: null },
+        { uid: 1002, cpu: null, memBytes: 4096, processes: 1 },
+      ],
+    });
+  });
+
+  it('turns two /proc scans into shares of the whole host, busiest first', () => {
+    const names = new Map([
+      [0, 'root'],
+      [65534, 'nobody'],
+    ]);
+    const a = userPoint({ ts: 0, record: parseRecord(scan(100, 29525, 400)) })!;
+    // 5 s later on 2 cores: 1000 ticks of capacity; exp_llama used 700, root's fell (a process ended).
+    const r2 = parseRecord(scan(105, 29000, 1100));
+    for (const [uid, name] of r2.names) names.set(uid, name);
+    const b = userPoint({ ts: 0, record: r2 })!;
+    expect(userFigures(null, a, names).every((u) => u.cpuPercent === null)).toBe(true);
+    expect(userFigures(a, b, names)).toEqual([
+      { user: 'exp_llama', uid: 1001, cpuPercent: 70, memoryBytes: 2048 * 1024, processes: 3 },
+      { user: 'root', uid: 0, cpuPercent: 0, memoryBytes: 473416 * 1024, processes: 86 },
+      { user: 'nobody', uid: 65534, cpuPercent: 0, memoryBytes: 1660 * 1024, processes: 1 },
+    ]);
+  });
+
+  it('cgroup readings in microseconds; a user new since, or a changed source, has no CPU yet', () => {
+    const rec = (up: number, usec: number, extra: string[] = []): ReturnType<typeof userPoint> =>
+      userPoint({
+        ts: 0,
+        record: parseRecord([
+          `T ${up}`,
+          'C cpu0 0 0 0 1',
+          'C cpu1 0 0 0 1',
+          `S 1001 ${usec} 100 2`,
+          ...extra,
+          'S -',
+        ]),
+      });
+    const a = rec(10, 1_000_000)!;
+    const b = rec(12, 3_000_000, ['S 1002 50 10 1'])!;
+    const got = userFigures(a, b, new Map([[1001, 'exp_llama']]));
+    // 2 s on 2 cores is 4 s of CPU; 2 s used.
+    expect(got).toEqual([
+      { user: 'exp_llama', uid: 1001, cpuPercent: 50, memoryBytes: 100, processes: 2 },
+      { user: '1002', uid: 1002, cpuPercent: null, memoryBytes: 10, processes: 1 },
+    ]);
+    const proc = userPoint({ ts: 0, record: parseRecord(['T 14', 'R 1001 5 1 1', 'R -']) })!;
+    expect(userFigures(b, proc, new Map())[0]!.cpuPercent).toBeNull();
   });
 });

@@ -16,6 +16,19 @@ export interface CpuTimes {
   steal: number;
 }
 
+/** One user's cumulative counters: CPU in µs (cgroup) or clock ticks (/proc). */
+export interface UserCounters {
+  uid: number;
+  cpu: number | null;
+  memBytes: number;
+  processes: number | null;
+}
+
+export interface UserReading {
+  source: 'cgroup' | 'proc';
+  users: UserCounters[];
+}
+
 export interface RawRecord {
   uptimeSec: number | null;
   cpu: CpuTimes | null;
@@ -32,6 +45,10 @@ export interface RawRecord {
   gpu: GpuParse | null;
   /** The uid column of each compute app, before users are named. */
   gpuApps: { uid: number; line: string }[] | null;
+  /** Per-user counters, in the samples that measured them. */
+  users: UserReading | null;
+  /** Users named again (/etc/passwd re-read when an unknown uid turned up). */
+  names: [uid: number, name: string][];
   skipped: number;
 }
 
@@ -80,6 +97,8 @@ export function parseRecord(lines: string[]): RawRecord {
     mounts: null,
     gpu: null,
     gpuApps: null,
+    users: null,
+    names: [],
     skipped: 0,
   };
   const gpuLines: string[] = [];
@@ -156,6 +175,33 @@ export function parseRecord(lines: string[]): RawRecord {
         const uid = num(rest.slice(0, sp));
         if (sp < 1 || uid === null) ok = false;
         else r.gpuApps.push({ uid, line: rest.slice(sp + 1) });
+        break;
+      }
+      case 'S ':
+      case 'R ': {
+        const source = tag === 'S ' ? 'cgroup' : 'proc';
+        if (r.users && r.users.source !== source) {
+          ok = false;
+          break;
+        }
+        r.users ??= { source, users: [] };
+        if (f[0] === '-' && f.length === 1) break;
+        const [uid, cpu, mem, procs] = f.map(num);
+        if (uid == null || mem == null || f.length !== 4 || (cpu === null && f[1] !== '-')) ok = false;
+        else
+          r.users.users.push({
+            uid,
+            cpu: cpu ?? null,
+            // /proc's rss is in kB; memory.current in bytes.
+            memBytes: source === 'proc' ? mem * 1024 : mem,
+            processes: procs ?? null,
+          });
+        break;
+      }
+      case 'U ': {
+        const id = num(f[0]);
+        if (id === null || !f[1]) ok = false;
+        else r.names.push([id, f[1]]);
         break;
       }
       default:

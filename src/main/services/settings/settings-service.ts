@@ -12,20 +12,32 @@ const defaults = (): Settings => ({
   terminalScrollback: 10_000,
   terminalScreenReader: false,
   auditRetentionDays: 0,
+  metricsMinuteRetentionDays: 7,
+  metricsQuarterRetentionDays: 90,
+  alertDiskPercent: 90,
+  alertMemAvailablePercent: 5,
+  alertGpuMemPercent: 95,
+  alertOfflineSeconds: 60,
 });
 
 export class SettingsService {
+  /** What get() last read (services ask often, e.g. metric alerts each sample); update() drops it. */
+  private cached: Settings | null = null;
+
   constructor(private readonly db: Db) {}
 
   get(): Settings {
+    if (this.cached) return { ...this.cached };
     const result: Record<string, unknown> = { ...defaults() };
     for (const row of this.db.select().from(settings).all()) {
       if (row.key in result) result[row.key] = JSON.parse(row.value) as unknown;
     }
-    return result as unknown as Settings;
+    this.cached = result as unknown as Settings;
+    return { ...this.cached };
   }
 
   update(patch: Partial<Settings>): Settings {
+    this.cached = null;
     this.db.transaction((tx) => {
       for (const [key, value] of Object.entries(patch)) {
         if (value === undefined) continue;

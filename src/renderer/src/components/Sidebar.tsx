@@ -7,7 +7,9 @@ import { api } from '../api';
 import { activeCount } from '../lib/jobs';
 import { STATE_LABEL, useHostStates } from '../state/host-states';
 import { useJobs } from '../state/jobs';
+import { useMetricAlertsStream } from '../state/metric-alerts';
 import { useUi, type PageKind } from '../state/ui-store';
+import { AlertBadge } from './AlertBadge';
 import { HostDialog } from './HostDialog';
 import { ImportDialog } from './ImportDialog';
 
@@ -71,6 +73,7 @@ function HostItem({ host }: { host: Host }): React.JSX.Element {
     >
       <span className={`dot ${state}`} aria-hidden />
       <span className="nav-label">{host.name}</span>
+      <AlertBadge hostId={host.id} testId={`host-alerts-${host.name}`} />
       <span className={`nav-sub state-${state}`} data-testid={`host-state-${host.name}`}>
         {STATE_LABEL[state]}
       </span>
@@ -110,6 +113,7 @@ export function Sidebar(): React.JSX.Element {
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings.get() });
   const hosts = useQuery({ queryKey: ['hosts'], queryFn: () => api.hosts.list() });
   const [dialog, setDialog] = useState<'add' | 'import' | null>(null);
+  useMetricAlertsStream();
   const groups = new Map<string, Host[]>();
   for (const h of hosts.data ?? []) groups.set(h.group, [...(groups.get(h.group) ?? []), h]);
   const ordered = [...groups.entries()].sort(([a], [b]) =>

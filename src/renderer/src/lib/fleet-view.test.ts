@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetEntry, GpuFigures, HostMetricsSample } from '../../../shared/api/metrics-domain';
-import { cardFigures, fleetFilters, gpuUse, passesFilter, sortFleet } from './fleet-view';
+import {
+  alertBadgeText,
+  cardFigures,
+  cpuUse,
+  fleetFilters,
+  gpuUse,
+  passesFilter,
+  sortFleet,
+  userRows,
+} from './fleet-view';
 
 const gpu = (index: number, util: number | null, used: number, total = 81559): GpuFigures => ({
   index,
@@ -47,6 +56,8 @@ function sample(hostId: number, patch: Partial<HostMetricsSample> = {}): HostMet
     gpus: [],
     gpuProcesses: [],
     gpuError: null,
+    users: [],
+    usersFrom: null,
     ...patch,
   };
 }
@@ -73,6 +84,42 @@ describe('fleet cards', () => {
     expect(gpuUse({ ...s, gpus: [gpu(0, 0, 40000)] })).toBe('GPU idle · memory held by exp_llama, bob');
     expect(gpuUse(sample(1))).toBeNull();
     expect(gpuUse(sample(1, { gpuError: 'Driver/library version mismatch' }))).toContain('mismatch');
+  });
+
+  it('names the user using the most CPU, and lists users with their GPU memory', () => {
+    const s = sample(1, {
+      users: [
+        { user: 'root', uid: 0, cpuPercent: 3, memoryBytes: 500, processes: 80 },
+        { user: 'exp_llama', uid: 1001, cpuPercent: 71.4, memoryBytes: 100, processes: 2 },
+        { user: 'bob', uid: 1002, cpuPercent: null, memoryBytes: 900, processes: 1 },
+      ],
+      gpus: [gpu(0, 90, 3000)],
+      gpuProcesses: [
+        { pid: 4, name: 'python3', usedMiB: 2000, gpuUuid: 'GPU-0', user: 'exp_llama' },
+        { pid: 5, name: 'python3', usedMiB: 1000, gpuUuid: 'GPU-0', user: 'exp_llama' },
+        { pid: 6, name: 'gone', usedMiB: 5, gpuUuid: 'GPU-0', user: null },
+      ],
+    });
+    expect(cpuUse(s)).toBe('busy: 71% CPU by exp_llama');
+    expect(cardFigures(s).cpuText).toBe('busy: 71% CPU by exp_llama');
+    // Nobody above a few percent: nothing to say.
+    expect(
+      cpuUse(sample(1, { users: [{ user: 'root', uid: 0, cpuPercent: 2, memoryBytes: 1, processes: 1 }] })),
+    ).toBeNull();
+    expect(cpuUse(sample(1))).toBeNull();
+    expect(userRows(s)).toEqual([
+      {
+        user: 'exp_llama',
+        cpuPercent: 71.4,
+        memoryBytes: 100,
+        gpuMemMiB: 3000,
+        gpuProcesses: 2,
+        processes: 2,
+      },
+      { user: 'root', cpuPercent: 3, memoryBytes: 500, gpuMemMiB: null, gpuProcesses: 0, processes: 80 },
+      { user: 'bob', cpuPercent: null, memoryBytes: 900, gpuMemMiB: null, gpuProcesses: 0, processes: 1 },
+      { user: 'pid 6', cpuPercent: null, memoryBytes: null, gpuMemMiB: 5, gpuProcesses: 1, processes: null },
+    ]);
   });
 
   it('shows the fullest disk, memory that is not available, and free VRAM', () => {
@@ -108,5 +155,20 @@ describe('fleet filters', () => {
     expect(hosts.filter((h) => passesFilter(h, 'group:gpu'))).toHaveLength(2);
     expect(hosts.filter((h) => passesFilter(h, 'tag:lab'))).toHaveLength(2);
     expect(hosts.filter((h) => passesFilter(h, ''))).toHaveLength(3);
+  });
+});
+
+describe('alert badge', () => {
+  it('counts the alerts and names them in its title; nothing when all is well', () => {
+    expect(alertBadgeText([])).toBeNull();
+    expect(
+      alertBadgeText([
+        { key: 'disk:/data', message: 'disk /data 93% full', since: 1 },
+        { key: 'gpu0.mem', message: 'GPU 0 memory 98% used', since: 2 },
+      ]),
+    ).toEqual({ text: '⚠ 2', title: '2 metric alerts: disk /data 93% full · GPU 0 memory 98% used' });
+    expect(alertBadgeText([{ key: 'offline', message: 'offline for over a minute', since: 1 }])?.title).toBe(
+      '1 metric alert: offline for over a minute',
+    );
   });
 });

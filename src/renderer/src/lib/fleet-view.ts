@@ -1,6 +1,6 @@
 // The fleet overview's arithmetic: each host's headline figures, the two orders ("busiest first",
-// "most free VRAM"), and who is using a host's GPUs.
-import type { FleetEntry, HostMetricsSample } from '../../../shared/api/metrics-domain';
+// "most free VRAM"), and who is using a host's CPU, memory and GPUs.
+import type { FleetEntry, HostMetricsSample, MetricAlert } from '../../../shared/api/metrics-domain';
 
 export type FleetSort = 'busiest' | 'freeVram' | 'name';
 
@@ -14,6 +14,68 @@ export interface CardFigures {
   vramPercent: number | null;
   freeVramMiB: number | null;
   gpuText: string | null;
+  /** "busy: 71% CPU by exp_llama", or null when no user stands out. */
+  cpuText: string | null;
+}
+
+/** One row of a host's Users table: its CPU and memory, and the GPU memory its processes hold. */
+export interface UserRow {
+  user: string;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  gpuMemMiB: number | null;
+  gpuProcesses: number;
+  processes: number | null;
+}
+
+/** Users by CPU (then memory, then GPU memory); a GPU user the CPU figures do not list still shows. */
+export function userRows(s: HostMetricsSample): UserRow[] {
+  const rows = new Map<string, UserRow>();
+  for (const u of s.users) {
+    rows.set(u.user, {
+      user: u.user,
+      cpuPercent: u.cpuPercent,
+      memoryBytes: u.memoryBytes,
+      gpuMemMiB: null,
+      gpuProcesses: 0,
+      processes: u.processes,
+    });
+  }
+  for (const p of s.gpuProcesses) {
+    const who = p.user ?? `pid ${p.pid}`;
+    let row = rows.get(who);
+    if (!row) {
+      row = {
+        user: who,
+        cpuPercent: null,
+        memoryBytes: null,
+        gpuMemMiB: null,
+        gpuProcesses: 0,
+        processes: null,
+      };
+      rows.set(who, row);
+    }
+    row.gpuMemMiB = (row.gpuMemMiB ?? 0) + (p.usedMiB ?? 0);
+    row.gpuProcesses++;
+  }
+  return [...rows.values()].sort(
+    (a, b) =>
+      (b.cpuPercent ?? -1) - (a.cpuPercent ?? -1) ||
+      (b.memoryBytes ?? -1) - (a.memoryBytes ?? -1) ||
+      (b.gpuMemMiB ?? -1) - (a.gpuMemMiB ?? -1) ||
+      a.user.localeCompare(b.user),
+  );
+}
+
+/** A user's CPU share worth naming on a card (percent of the whole host). */
+const CPU_NOTABLE = 5;
+
+/** "busy: 71% CPU by exp_llama" for the user using the most CPU, when that is worth saying. */
+export function cpuUse(s: HostMetricsSample): string | null {
+  let top: HostMetricsSample['users'][number] | null = null;
+  for (const u of s.users) if ((u.cpuPercent ?? 0) > (top?.cpuPercent ?? 0)) top = u;
+  if (!top || (top.cpuPercent ?? 0) < CPU_NOTABLE) return null;
+  return `busy: ${Math.round(top.cpuPercent!)}% CPU by ${top.user}`;
 }
 
 const pct = (part: number, whole: number): number | null => (whole > 0 ? (100 * part) / whole : null);
@@ -45,6 +107,7 @@ export function cardFigures(s: HostMetricsSample | null): CardFigures {
       vramPercent: null,
       freeVramMiB: null,
       gpuText: null,
+      cpuText: null,
     };
   }
   let disk: { p: number; mount: string } | null = null;
@@ -64,6 +127,7 @@ export function cardFigures(s: HostMetricsSample | null): CardFigures {
     vramPercent: pct(used, total),
     freeVramMiB: s.gpus.length ? total - used : null,
     gpuText: gpuUse(s),
+    cpuText: cpuUse(s),
   };
 }
 
@@ -95,4 +159,13 @@ export function passesFilter(host: { group: string; tags: string[] }, filter: st
   if (filter.startsWith('group:')) return host.group === filter.slice('group:'.length);
   if (filter.startsWith('tag:')) return host.tags.includes(filter.slice('tag:'.length));
   return true;
+}
+
+/** "⚠ 2", titled "disk /data 93% full · offline for over a minute"; nothing when all is well. */
+export function alertBadgeText(alerts: MetricAlert[]): { text: string; title: string } | null {
+  if (alerts.length === 0) return null;
+  return {
+    text: `⚠ ${alerts.length}`,
+    title: `${alerts.length} metric alert${alerts.length === 1 ? '' : 's'}: ${alerts.map((a) => a.message).join(' · ')}`,
+  };
 }

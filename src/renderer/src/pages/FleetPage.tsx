@@ -147,6 +147,11 @@ export function FleetPage(): React.JSX.Element {
                       {f.gpuText}
                     </div>
                   )}
+                  {f.cpuText && (
+                    <div className="fleet-gpu" data-testid="fleet-card-cpu">
+                      {f.cpuText}
+                    </div>
+                  )}
                 </>
               )}
             </button>

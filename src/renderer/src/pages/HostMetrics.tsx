@@ -19,7 +19,7 @@ import {
 } from '../components/MetricTiles';
 import { TimeChart, type ChartSeries } from '../components/TimeChart';
 import { useHostMetrics } from '../hooks/useHostMetrics';
-import { gpuUse } from '../lib/fleet-view';
+import { gpuUse, userRows } from '../lib/fleet-view';
 import { formatBytes, formatPercent, formatRate, formatTimestamp } from '../lib/format';
 import '../styles/metrics.css';
 
@@ -95,6 +95,7 @@ export function HostMetrics({ hostId, online }: { hostId: number; online: boolea
       ) : (
         <HistoryCharts hostId={hostId} seconds={range} gpus={last?.gpus.length ?? 0} />
       )}
+      {last && (last.users.length > 0 || last.gpuProcesses.length > 0) && <Users s={last} />}
       {last && last.gpuProcesses.length > 0 && <GpuProcesses s={last} />}
     </div>
   );
@@ -319,6 +320,56 @@ function HistoryCharts({
         ))}
       </div>
     </>
+  );
+}
+
+/** Who is using the host: each Linux user's CPU share, memory and GPU memory, busiest first. */
+function Users({ s }: { s: HostMetricsSample }): React.JSX.Element {
+  const rows = userRows(s);
+  const gpu = s.gpus.length > 0 || s.gpuProcesses.length > 0;
+  return (
+    <section className="panel" data-testid="host-users">
+      <h2 title="CPU is a share of the whole host (all cores), like the CPU chart">
+        Users{' '}
+        <small className="muted">
+          {s.usersFrom === 'cgroup'
+            ? 'from systemd user slices (login sessions)'
+            : s.usersFrom === 'proc'
+              ? 'from the processes, every 5 s'
+              : ''}
+        </small>
+      </h2>
+      <div className="table-wrap">
+        <table className="grid compact">
+          <thead>
+            <tr>
+              <th>User</th>
+              <th>CPU</th>
+              <th>Memory</th>
+              {gpu && <th>GPU memory</th>}
+              <th>Processes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((u) => (
+              <tr key={u.user} data-testid={`host-user-${u.user}`}>
+                <td>{u.user}</td>
+                <td>{u.cpuPercent === null ? '—' : formatPercent(u.cpuPercent)}</td>
+                <td>{u.memoryBytes === null ? '—' : formatBytes(u.memoryBytes)}</td>
+                {gpu && (
+                  <td>
+                    {u.gpuMemMiB === null
+                      ? '—'
+                      : `${formatBytes(u.gpuMemMiB * 1048576)} (${u.gpuProcesses} ${u.gpuProcesses === 1 ? 'process' : 'processes'})`}
+                  </td>
+                )}
+                <td>{u.processes ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 

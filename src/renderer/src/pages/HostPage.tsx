@@ -5,6 +5,7 @@ import { useState } from 'react';
 import type { Host, HostState, HostTestReport } from '../../../shared/api/domain';
 import type { BootstrapHostSummary } from '../../../shared/api/bootstrap-domain';
 import { api, ApiError } from '../api';
+import { AlertBadge } from '../components/AlertBadge';
 import { HostDialog } from '../components/HostDialog';
 import { ForwardsPanel } from '../components/ForwardsPanel';
 import { RunCommandDialog } from '../components/RunCommandDialog';
@@ -167,7 +168,8 @@ export function HostPage({ hostId }: { hostId: number }): React.JSX.Element {
       <div className="page-head">
         <div>
           <h1>
-            <span className={`dot ${st}`} /> {host.name}
+            <span className={`dot ${st}`} /> {host.name}{' '}
+            <AlertBadge hostId={hostId} testId="host-page-alerts" />
           </h1>
           <div className="facts">
             <span className="mono">

@@ -5,6 +5,7 @@ import type { AuditArchive, ChainedAuditEvent, Settings, Theme } from '../../../
 import { api, ApiError } from '../api';
 import { ResultPill } from '../components/AuditDetails';
 import { follow, JobLine, useAuditJobs } from '../components/JobProgress';
+import { MetricsSettings } from '../components/MetricsSettings';
 import { errorText, fieldError as fieldProblem } from '../lib/errors';
 import { formatBytes, formatTimestamp } from '../lib/format';
 import { isFinal } from '../lib/jobs';
@@ -148,6 +149,7 @@ export function SettingsPage(): React.JSX.Element {
       </section>
       {settings.data && <TerminalSettings s={settings.data} />}
       {settings.data && <HistorySettings s={settings.data} />}
+      {settings.data && <MetricsSettings s={settings.data} />}
     </div>
   );
 }

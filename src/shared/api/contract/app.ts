@@ -20,6 +20,12 @@ export const settingsUpdateInput = z
     terminalScrollback: z.number().int().min(100).max(200_000).optional(),
     terminalScreenReader: z.boolean().optional(),
     auditRetentionDays: z.number().int().min(0).max(3650).optional(),
+    metricsMinuteRetentionDays: z.number().int().min(1).max(365).optional(),
+    metricsQuarterRetentionDays: z.number().int().min(1).max(3650).optional(),
+    alertDiskPercent: z.number().int().min(50).max(100).optional(),
+    alertMemAvailablePercent: z.number().int().min(0).max(50).optional(),
+    alertGpuMemPercent: z.number().int().min(50).max(100).optional(),
+    alertOfflineSeconds: z.number().int().min(5).max(86_400).optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });

@@ -6,4 +6,5 @@ export const METRICS_CALLS = ['metrics.history'] as const satisfies readonly (ke
 export const METRICS_STREAMS = [
   'metrics.host',
   'metrics.fleet',
+  'metrics.alerts',
 ] as const satisfies readonly (keyof typeof metricsStreams)[];

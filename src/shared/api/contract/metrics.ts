@@ -1,6 +1,6 @@
 // Live metrics of every connected host (a collector per host, 1 s) and their history.
 import { z } from 'zod';
-import type { FleetEntry, HostMetricsSample, MetricHistory } from '../metrics-domain';
+import type { FleetEntry, HostAlerts, HostMetricsSample, MetricHistory } from '../metrics-domain';
 import { call, empty, out, stream } from './define';
 import { hostId } from './hosts';
 
@@ -34,4 +34,6 @@ export const metricsStreams = {
   'metrics.host': stream({ params: z.object({ hostId }).strict(), event: out<HostMetricsSample>() }),
   /** Every host's latest state: all of them first, then each change; while behind, each host's latest. */
   'metrics.fleet': stream({ params: empty, event: out<FleetEntry>() }),
+  /** Every host's active alerts: all hosts first, then a host whenever its alerts start or clear. */
+  'metrics.alerts': stream({ params: empty, event: out<HostAlerts>() }),
 } as const;
