@@ -166,6 +166,7 @@ repo) # USER HOME NAME DESCRIPTION [REMOTE]   (stdin with REMOTE: its git-creden
     as_user "$user" git -C "$work" push -q -u origin main
     say "first commit pushed to main"
   fi
+  say "$work pushes to $origin"
   ;;
 
 environment) # USER HOME TEMPLATE [PACKAGE...]   (stdin: the env file)
@@ -223,6 +224,8 @@ status) # then triples: USER DATABASE HOME
     say "$user exists 1"
     last=$(lastlog -u "$user" 2>/dev/null | sed -n '2p' | sed 's/  */ /g') || last=
     say "$user lastlog $last"
+    # su and sudo leave no lastlog entry: the shell history's last write tells of activity too.
+    say "$user history $(stat -c %Y "$home/.bash_history" 2>/dev/null)"
     hb=$(du -sb "$home" 2>/dev/null | cut -f1) || hb=
     say "$user home_bytes $hb"
     if command -v psql >/dev/null 2>&1 && id postgres >/dev/null 2>&1; then
@@ -314,7 +317,13 @@ restore-data) # USER DATABASE HOME STAGE
   is_ours "$user" "$home" || die "$user is not an experiment user with home $home"
   (cd "$stage" && sha256sum --quiet -c SHA256SUMS) || die "the uploaded archive does not match its SHA-256 sums"
   if [ -f "$stage/home.tar.gz" ]; then
-    tar -C "$(dirname "$home")" -xzf "$stage/home.tar.gz"
+    # Into this experiment's home (its name may differ from the archived one's), keeping what the
+    # steps before wrote for it: its database password, its name, its login message.
+    old=$(tar -tzf "$stage/home.tar.gz" | head -n 1 | cut -d/ -f1)
+    tar -C "$home" --strip-components=1 --anchored \
+      --exclude="$old/.pgpass" --exclude="$old/.git-credentials" --exclude="$old/.labdeck/env" \
+      --exclude="$old/.labdeck/experiment" --exclude="$old/.labdeck/login-message" --exclude="$old/README" \
+      -xzf "$stage/home.tar.gz"
     chown -R "$user:$GROUP" "$home"
     say "unpacked the home"
   fi
@@ -322,6 +331,10 @@ restore-data) # USER DATABASE HOME STAGE
     rm -rf "$home/repo.git"
     git clone -q --bare "$stage/repo.bundle" "$home/repo.git"
     git -C "$home/repo.git" remote remove origin 2>/dev/null || true
+    # A bundle's HEAD is not kept: main is the branch a clone checks out.
+    if git -C "$home/repo.git" rev-parse -q --verify refs/heads/main >/dev/null; then
+      git -C "$home/repo.git" symbolic-ref HEAD refs/heads/main
+    fi
     chown -R "$user:$GROUP" "$home/repo.git"
     if [ ! -d "$home/code/.git" ]; then
       as_user "$user" git clone -q "$home/repo.git" "$home/code"

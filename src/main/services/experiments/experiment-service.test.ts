@@ -140,6 +140,7 @@ describe('parseStatus', () => {
       'exp-a procs 3 12.5 4096000',
       'exp-b exists 1',
       'exp-b lastlog exp-b **Never logged in**',
+      'exp-b history 1795600000',
       'exp-b home_bytes 1',
       'exp-b procs 0 0.0 0',
     ].join('\n');
@@ -153,7 +154,7 @@ describe('parseStatus', () => {
       error: null,
     });
     expect(parseStatus(text, base, 'exp-b')).toMatchObject({
-      lastLogin: null,
+      lastLogin: '2026-11-25 09:46 UTC (shell history)',
       homeBytes: 1,
       databaseBytes: null,
     });

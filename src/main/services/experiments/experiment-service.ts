@@ -853,6 +853,11 @@ export function parseStatus(text: string, base: ExperimentUsage, user: string): 
             ? value.replace(new RegExp(`^${user}\\s*`), '').trim() || null
             : null;
         break;
+      case 'history':
+        if (!u.lastLogin && /^\d+$/.test(value)) {
+          u.lastLogin = `${new Date(Number(value) * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC (shell history)`;
+        }
+        break;
       case 'home_bytes':
         u.homeBytes = /^\d+$/.test(value) ? Number(value) : null;
         break;
