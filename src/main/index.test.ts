@@ -17,11 +17,25 @@ const h = vi.hoisted(() => ({
     setFeedURL: vi.fn(),
     checkForUpdatesAndNotify: vi.fn(() => Promise.resolve(null)),
   },
+  /** The settings the next launch starts with (over showTray on, no update server). */
+  settings: {},
   created: [] as {
     options: unknown;
-    services: { jobs: { events: EventEmitter }; close: () => Promise<void> };
+    services: FakeServices;
   }[],
 }));
+
+interface FakeServices {
+  jobs: { events: EventEmitter; list: () => Partial<JobInfo>[]; running: Partial<JobInfo>[] };
+  pool: { events: EventEmitter; states: () => { hostId: number; state: string }[]; online: Set<number> };
+  hosts: { list: () => { id: number }[] };
+  settings: {
+    events: EventEmitter;
+    get: () => Record<string, unknown>;
+    update: (patch: Record<string, unknown>) => void;
+  };
+  close: () => Promise<void>;
+}
 
 vi.mock('electron-updater', () => ({ autoUpdater: h.updater }));
 
@@ -29,10 +43,29 @@ vi.mock('./app/compose', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
   return {
     createApp: (options: unknown) => {
+      let current: Record<string, unknown> = { showTray: true, updateUrl: '', ...h.settings };
+      const settingsEvents = new Emitter();
+      const running: Partial<JobInfo>[] = [];
+      const online = new Set<number>();
       const services = {
         dispatcher: {},
         streams: {},
-        jobs: { events: new Emitter() },
+        jobs: { events: new Emitter(), list: () => running, running },
+        pool: {
+          events: new Emitter(),
+          states: () =>
+            [1, 2, 3].map((hostId) => ({ hostId, state: online.has(hostId) ? 'online' : 'idle' })),
+          online,
+        },
+        hosts: { list: () => [{ id: 1 }, { id: 2 }, { id: 3 }] },
+        settings: {
+          events: settingsEvents,
+          get: () => ({ ...current }),
+          update: (patch: Record<string, unknown>) => {
+            current = { ...current, ...patch };
+            settingsEvents.emit('changed', { ...current });
+          },
+        },
         close: vi.fn(() => Promise.resolve()),
       };
       h.created.push({ options, services });
@@ -298,6 +331,86 @@ describe('desktop behaviour', () => {
   });
 });
 
+describe('the tray entry', () => {
+  type Item = { label?: string; enabled?: boolean; type?: string; click?: () => void };
+  const labels = (t: { contextMenu: { template: unknown[] } | null }): (string | undefined)[] =>
+    (t.contextMenu!.template as Item[]).map((i) => i.label);
+
+  it('shows the app icon, hosts online and running jobs, and follows them at most once a second', async () => {
+    const stub = await launch();
+    const rec = stub.electronRecord();
+    expect(rec.trays).toHaveLength(1);
+    const tray = rec.trays[0]!;
+    expect(tray.icon).toBe(path.join(repoRoot, 'resources', 'icon.png'));
+    expect(fs.existsSync(tray.icon as string)).toBe(true);
+    expect(tray.tooltip).toBe('Labdeck\n0 of 3 hosts online\n0 jobs running');
+    expect(labels(tray)).toEqual([
+      '0 of 3 hosts online',
+      '0 jobs running',
+      undefined,
+      'Show Labdeck',
+      undefined,
+      'Quit',
+    ]);
+
+    const s = h.created[0]!.services;
+    vi.useFakeTimers({ now: Date.now() + 5000 });
+    try {
+      s.pool.online.add(1);
+      s.pool.online.add(3);
+      s.pool.events.emit('state', { hostId: 1, state: 'online' });
+      // The first change after a quiet second shows at once.
+      expect(tray.tooltip).toContain('2 of 3 hosts online');
+      s.jobs.running.push(job('a', 'running'), job('b', 'running'));
+      s.jobs.events.emit('job', job('a', 'running'));
+      s.jobs.events.emit('job', job('b', 'running'));
+      // Later ones within the second wait for its end, and show once.
+      expect(tray.tooltip).toContain('0 jobs running');
+      vi.advanceTimersByTime(1000);
+      expect(tray.tooltip).toBe('Labdeck\n2 of 3 hosts online\n2 jobs running');
+    } finally {
+      vi.useRealTimers();
+    }
+    const items = tray.contextMenu!.template as Item[];
+    expect(items.filter((i) => i.label?.startsWith('job '))).toEqual([
+      { label: 'job a', enabled: false },
+      { label: 'job b', enabled: false },
+    ]);
+    const win = rec.windows[0]!;
+    win.minimized = true;
+    items.find((i) => i.label === 'Show Labdeck')!.click!();
+    expect(win.minimized).toBe(false);
+    expect(win.focused).toBe(1);
+    items.find((i) => i.label === 'Quit')!.click!();
+    expect(stub.app.quits).toBe(1);
+  });
+
+  it('is destroyed when the setting is turned off and made again when it is turned on', async () => {
+    const stub = await launch();
+    const rec = stub.electronRecord();
+    const settings = h.created[0]!.services.settings;
+    expect(rec.trays).toHaveLength(1);
+    settings.update({ showTray: false });
+    expect(rec.trays[0]!.destroyed).toBe(true);
+    settings.update({ theme: 'light' });
+    expect(rec.trays).toHaveLength(1);
+    settings.update({ showTray: true });
+    expect(rec.trays).toHaveLength(2);
+    expect(rec.trays[1]!.destroyed).toBe(false);
+    expect(rec.trays[1]!.tooltip).toContain('0 of 3 hosts online');
+  });
+
+  it('is not made when the setting is off', async () => {
+    h.settings = { showTray: false };
+    try {
+      const stub = await launch();
+      expect(stub.electronRecord().trays).toHaveLength(0);
+    } finally {
+      h.settings = {};
+    }
+  });
+});
+
 describe('automatic updates', () => {
   it('are off by default, and follow LABDECK_UPDATE_URL in a packaged app', async () => {
     h.updater.setFeedURL.mockClear();
@@ -317,6 +430,37 @@ describe('automatic updates', () => {
       expect(h.updater.autoDownload).toBe(false);
     } finally {
       delete process.env['LABDECK_UPDATE_URL'];
+    }
+  });
+
+  it('follow the Update server setting in a packaged app; the environment overrides it', async () => {
+    h.updater.setFeedURL.mockClear();
+    h.updater.checkForUpdatesAndNotify.mockClear();
+    h.settings = { updateUrl: 'https://feed.example/labdeck' };
+    try {
+      // Not in development, even with the setting.
+      await launch();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(h.updater.setFeedURL).not.toHaveBeenCalled();
+
+      await launch({ isPackaged: true });
+      await vi.waitFor(() => expect(h.updater.checkForUpdatesAndNotify).toHaveBeenCalledTimes(1));
+      expect(h.updater.setFeedURL).toHaveBeenCalledWith({
+        provider: 'generic',
+        url: 'https://feed.example/labdeck',
+      });
+
+      h.updater.setFeedURL.mockClear();
+      process.env['LABDECK_UPDATE_URL'] = 'https://env.example/feed';
+      await launch({ isPackaged: true });
+      await vi.waitFor(() => expect(h.updater.setFeedURL).toHaveBeenCalledTimes(1));
+      expect(h.updater.setFeedURL).toHaveBeenCalledWith({
+        provider: 'generic',
+        url: 'https://env.example/feed',
+      });
+    } finally {
+      delete process.env['LABDECK_UPDATE_URL'];
+      h.settings = {};
     }
   });
 });

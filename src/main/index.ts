@@ -14,6 +14,7 @@ import {
   screen,
   session,
   shell,
+  Tray,
   type WebContents,
 } from 'electron';
 import { createApp, type AppServices } from './app/compose';
@@ -21,6 +22,7 @@ import { appProtocolHandler } from './desktop/app-protocol';
 import { notifyJobEnds } from './desktop/job-notifications';
 import { aboutDetail, menuTemplate } from './desktop/menu';
 import { resourcePaths } from './desktop/resource-paths';
+import { throttle, trayMenuTemplate, trayStatus, trayTooltip } from './desktop/tray';
 import {
   APP_INDEX_URL,
   APP_SCHEME,
@@ -44,6 +46,7 @@ const paths = resourcePaths({
 });
 
 let mainWindow: BrowserWindow | null = null;
+let tray: Tray | null = null;
 
 // Before ready: app:// is a standard, secure scheme (an origin of its own, CSP 'self', fetch).
 protocol.registerSchemesAsPrivileged([
@@ -103,6 +106,55 @@ async function checkForUpdates(feedUrl: string): Promise<void> {
   autoUpdater.autoDownload = false;
   autoUpdater.setFeedURL({ provider: 'generic', url: feedUrl });
   await autoUpdater.checkForUpdatesAndNotify();
+}
+
+/** Hosts online and running jobs in the tray's tooltip and menu. */
+function refreshTray(services: AppServices): void {
+  if (!tray) return;
+  const status = trayStatus({
+    hosts: services.hosts.list(),
+    states: services.pool.states(),
+    jobs: services.jobs.list(),
+  });
+  tray.setToolTip(trayTooltip(status));
+  tray.setContextMenu(
+    Menu.buildFromTemplate(
+      trayMenuTemplate(status, {
+        onShow: () => {
+          if (BrowserWindow.getAllWindows().length === 0) app.emit('activate');
+          focusWindow();
+        },
+        onQuit: () => app.quit(),
+      }),
+    ),
+  );
+}
+
+/** The tray entry follows the showTray setting: made when it is on, destroyed when it goes off. */
+function applyTraySetting(services: AppServices, on: boolean): void {
+  if (on && !tray) {
+    tray = new Tray(paths.icon);
+    tray.on('click', focusWindow);
+    refreshTray(services);
+  } else if (!on && tray) {
+    tray.destroy();
+    tray = null;
+  }
+}
+
+/** The tray, live: counts at most once a second as hosts connect and jobs change; the setting applied. */
+function startTray(services: AppServices): void {
+  const update = throttle(() => refreshTray(services), 1000);
+  services.pool.events.on('state', update);
+  services.jobs.events.on('job', update);
+  services.settings.events.on('changed', (s: { showTray: boolean }) =>
+    applyTraySetting(services, s.showTray),
+  );
+  applyTraySetting(services, services.settings.get().showTray);
+  app.on('will-quit', () => {
+    update.cancel();
+    applyTraySetting(services, false);
+  });
 }
 
 function createWindow(services: AppServices, stateFile: string): void {
@@ -176,7 +228,9 @@ async function start(): Promise<void> {
       n.show();
     },
   });
-  const feedUrl = process.env['LABDECK_UPDATE_URL'];
+  startTray(services);
+  // The environment overrides the Update server setting; both empty: no automatic updates.
+  const feedUrl = process.env['LABDECK_UPDATE_URL'] || services.settings.get().updateUrl;
   if (app.isPackaged && feedUrl) {
     checkForUpdates(feedUrl).catch((err: unknown) => console.warn('[updates] could not check:', err));
   }

@@ -82,6 +82,42 @@ test('the theme switch applies and is remembered', async ({ app }) => {
   await expect(app.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
 
+test('the desktop settings: the tray switch and an update server, checked before it is saved', async ({
+  app,
+}) => {
+  await app.getByTestId('nav-settings').click();
+  const section = app.getByTestId('desktop-settings');
+  await expect(section).toContainText('Show Labdeck in the tray / menu bar (desktop app)');
+  await expect(section).toContainText('browser mode has no tray');
+  const tray = app.getByTestId('show-tray');
+  await expect(tray).toBeChecked();
+  await tray.uncheck();
+  await expect(section.locator('.saved')).toBeVisible();
+  await expect(tray).not.toBeChecked();
+
+  const url = app.getByTestId('update-url');
+  await expect(url).toHaveValue('');
+  await url.fill('ftp://updates.example/labdeck');
+  await app.getByTestId('save-update-url').click();
+  await expect(section.locator('.field-error')).toHaveText(
+    'An http(s) URL, or empty for no automatic updates',
+  );
+  await url.fill('https://updates.example/labdeck');
+  await app.getByTestId('save-update-url').click();
+  await expect(section.locator('.field-error')).toHaveCount(0);
+  await expect(app.getByTestId('save-update-url')).toBeDisabled();
+
+  await app.reload();
+  await app.getByTestId('nav-settings').click();
+  await expect(app.getByTestId('update-url')).toHaveValue('https://updates.example/labdeck');
+  await expect(app.getByTestId('show-tray')).not.toBeChecked();
+  // Back as it was, for the tests after this one.
+  await app.getByTestId('show-tray').check();
+  await app.getByTestId('update-url').fill('');
+  await app.getByTestId('save-update-url').click();
+  await expect(app.getByTestId('save-update-url')).toBeDisabled();
+});
+
 test("a new host's page opens and stays open when a hosts list requested before the save answers late", async ({
   page,
   server,

@@ -1,6 +1,6 @@
 // Unit tests alias `electron` here so nothing under test can load the real thing. It also records
 // what the main process asks of Electron (windows and their options, web contents handlers, session
-// handlers, protocols, menus, app events, notifications, dialogs) so src/main/index.test.ts can
+// handlers, protocols, menus, app events, notifications, dialogs, tray entries) so src/main/index.test.ts can
 // assert the security checklist from the record. `resetElectronStub()` starts a fresh record; the
 // exported objects stay the same, so a module imported earlier sees the new record too.
 import { EventEmitter } from 'node:events';
@@ -140,6 +140,29 @@ export class Notification extends EventEmitter {
   }
 }
 
+/** A tray entry: its icon, tooltip and context menu as last set, and whether it was destroyed. */
+export class Tray extends EventEmitter {
+  tooltip = '';
+  contextMenu: { template: unknown[] } | null = null;
+  destroyed = false;
+  constructor(readonly icon: unknown) {
+    super();
+    record.trays.push(this);
+  }
+  setToolTip(text: string): void {
+    this.tooltip = text;
+  }
+  setContextMenu(menu: { template: unknown[] } | null): void {
+    this.contextMenu = menu;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}
+
 function freshRecord(options: StubOptions = {}) {
   return {
     options,
@@ -153,6 +176,7 @@ function freshRecord(options: StubOptions = {}) {
     messageBoxes: [] as unknown[][],
     errorBoxes: [] as unknown[][],
     notifications: [] as Notification[],
+    trays: [] as Tray[],
   };
 }
 

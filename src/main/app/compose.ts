@@ -92,6 +92,8 @@ export interface AppServices {
   bootstrap: BootstrapService;
   hostMetrics: MetricsService;
   experiments: ExperimentService;
+  /** The user's settings; its `events` say when they change (the desktop entry applies some live). */
+  settings: SettingsService;
   /** Every host's latest figures in Prometheus text format (browser mode's GET /metrics). */
   metricsText(): string;
   /** Closes what is still open through the dispatcher (so the history says so), then everything. */
@@ -182,7 +184,11 @@ export function createApp(options: AppOptions): AppServices {
   });
   const bootstrapArea = bootstrapApi(bootstrap);
   const engines = new DockerEngines(pool, nameOf);
-  const docker = new DockerService(engines, () => hostStore.list(), (id) => pool.state(id).state === 'online');
+  const docker = new DockerService(
+    engines,
+    () => hostStore.list(),
+    (id) => pool.state(id).state === 'online',
+  );
   const shells = new ContainerShells();
   const dockerArea = dockerApi({ docker, shells, runner: jobs, nameOf, record });
   const collector = fs.readFileSync(
@@ -300,6 +306,7 @@ export function createApp(options: AppOptions): AppServices {
     bootstrap,
     hostMetrics,
     experiments,
+    settings,
     // Hosts still in the inventory only (a removed one's last figures are not exported).
     metricsText: () => {
       const ids = new Set(hostStore.list().map((h) => h.id));

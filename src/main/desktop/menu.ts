@@ -33,6 +33,7 @@ export interface MenuItem {
   role?: MenuRole;
   type?: 'separator' | 'submenu';
   accelerator?: string;
+  enabled?: boolean;
   click?: () => void;
   submenu?: MenuItem[];
 }

@@ -122,6 +122,10 @@ export interface Settings {
   alertGpuMemPercent: number;
   /** A host offline (link lost) for longer than this. */
   alertOfflineSeconds: number;
+  /** Desktop app: a tray / menu-bar entry with hosts online and running jobs. */
+  showTray: boolean;
+  /** Desktop app: electron-updater's generic feed URL; empty means no automatic updates. */
+  updateUrl: string;
 }
 
 export interface AppInfo {

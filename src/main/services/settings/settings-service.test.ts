@@ -47,3 +47,46 @@ describe('SettingsService: metrics retention and alert thresholds', () => {
     expect(ok({ alertOfflineSeconds: 4 })).toBe(false);
   });
 });
+
+describe('SettingsService: desktop settings', () => {
+  it('shows the tray and has no update server by default', () => {
+    const db = tempDb();
+    dbs.push(db);
+    expect(new SettingsService(db.db).get()).toMatchObject({ showTray: true, updateUrl: '' });
+  });
+
+  it('says when settings change, with the new values', () => {
+    const db = tempDb();
+    dbs.push(db);
+    const settings = new SettingsService(db.db);
+    const seen: unknown[] = [];
+    settings.events.on('changed', (s) => seen.push(s));
+    settings.update({ showTray: false, updateUrl: 'https://updates.example/labdeck' });
+    expect(seen).toEqual([
+      expect.objectContaining({ showTray: false, updateUrl: 'https://updates.example/labdeck' }),
+    ]);
+    expect(new SettingsService(db.db).get()).toMatchObject({ showTray: false });
+  });
+
+  it('takes an http(s) update URL or empty, nothing else', () => {
+    const parse = (v: Record<string, unknown>) => settingsUpdateInput.safeParse(v);
+    expect(parse({ showTray: false }).success).toBe(true);
+    expect(parse({ showTray: 'no' }).success).toBe(false);
+    for (const url of ['', 'https://updates.example/labdeck', 'http://10.0.0.5:8080/feed/']) {
+      expect(parse({ updateUrl: url }).success, url).toBe(true);
+    }
+    // Trimmed before it is kept.
+    const trimmed = parse({ updateUrl: '  https://u.example/x  ' });
+    expect(trimmed.success && trimmed.data.updateUrl).toBe('https://u.example/x');
+    for (const url of [
+      'updates.example',
+      'ftp://updates.example/',
+      'file:///tmp/feed',
+      'javascript:alert(1)',
+      'https://',
+      `https://u.example/${'a'.repeat(500)}`,
+    ]) {
+      expect(parse({ updateUrl: url }).success, url).toBe(false);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 // User settings, stored as JSON values by key. Defaults apply until a value is saved.
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { Settings } from '../../../shared/api/domain';
 import type { Db } from '../../db/database';
@@ -18,11 +19,15 @@ const defaults = (): Settings => ({
   alertMemAvailablePercent: 5,
   alertGpuMemPercent: 95,
   alertOfflineSeconds: 60,
+  showTray: true,
+  updateUrl: '',
 });
 
 export class SettingsService {
   /** What get() last read (services ask often, e.g. metric alerts each sample); update() drops it. */
   private cached: Settings | null = null;
+  /** 'changed' (Settings) after each update: for what applies a setting live (the desktop tray). */
+  readonly events = new EventEmitter();
 
   constructor(private readonly db: Db) {}
 
@@ -48,6 +53,8 @@ export class SettingsService {
           .run();
       }
     });
-    return this.get();
+    const next = this.get();
+    this.events.emit('changed', next);
+    return next;
   }
 }

@@ -150,6 +150,7 @@ export function SettingsPage(): React.JSX.Element {
       {settings.data && <TerminalSettings s={settings.data} />}
       {settings.data && <HistorySettings s={settings.data} />}
       {settings.data && <MetricsSettings s={settings.data} />}
+      {settings.data && <DesktopSettings s={settings.data} mode={i?.mode} />}
     </div>
   );
 }
@@ -241,6 +242,72 @@ function TerminalSettings(props: { s: Settings }): React.JSX.Element {
           Screen reader support (terminal text is also exposed to assistive technology)
         </label>
       </form>
+    </section>
+  );
+}
+
+/** The desktop app's own settings: the tray entry and the update server (browser mode has neither). */
+function DesktopSettings(props: { s: Settings; mode: 'desktop' | 'browser' | undefined }): React.JSX.Element {
+  const [url, setUrl] = useState<string | null>(null);
+  const { m: update, saved } = useSave(() => setUrl(null));
+  const shownUrl = url ?? props.s.updateUrl;
+  const err = fieldProblem(update.error, 'updateUrl');
+  return (
+    <section className="panel" data-testid="desktop-settings">
+      <h2>Desktop app</h2>
+      {props.mode === 'browser' && (
+        <p className="dim small">These apply to the desktop app; browser mode has no tray and no updates.</p>
+      )}
+      <label className="check">
+        <input
+          type="checkbox"
+          data-testid="show-tray"
+          checked={
+            update.isPending && update.variables?.showTray !== undefined
+              ? update.variables.showTray
+              : props.s.showTray
+          }
+          onChange={(e) => update.mutate({ showTray: e.target.checked })}
+        />
+        Show Labdeck in the tray / menu bar (desktop app)
+      </label>
+      <form
+        className="form-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          update.mutate({ updateUrl: shownUrl.trim() });
+        }}
+      >
+        <label className="label" htmlFor="update-url">
+          Update server
+        </label>
+        <input
+          id="update-url"
+          data-testid="update-url"
+          style={{ width: 420 }}
+          value={shownUrl}
+          placeholder="https://updates.example/labdeck"
+          maxLength={500}
+          onChange={(e) => setUrl(e.target.value)}
+        />
+        <button
+          className="btn primary"
+          type="submit"
+          data-testid="save-update-url"
+          disabled={update.isPending || shownUrl.trim() === props.s.updateUrl}
+        >
+          {update.isPending && update.variables?.updateUrl !== undefined ? 'Saving…' : 'Save'}
+        </button>
+        {saved && <span className="saved">Saved.</span>}
+      </form>
+      {err && <div className="field-error">{err}</div>}
+      {update.error && !(update.error instanceof ApiError && update.error.field) && (
+        <div className="banner error">Could not save: {update.error.message}</div>
+      )}
+      <p className="hint">
+        Update server (generic feed URL); empty: no automatic updates. Read when the installed app starts;{' '}
+        <code>LABDECK_UPDATE_URL</code> overrides it.
+      </p>
     </section>
   );
 }

@@ -5,6 +5,21 @@ import { call, empty, label, out } from './define';
 
 export const THEMES = ['dark', 'light'] as const;
 
+/** An http(s) URL (a generic update feed), or empty for none. */
+export const updateUrl = z
+  .string()
+  .trim()
+  .max(500)
+  .refine((v) => {
+    if (v === '') return true;
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'an http(s) URL, or empty for no automatic updates');
+
 export const settingsUpdateInput = z
   .object({
     theme: z.enum(THEMES).optional(),
@@ -26,6 +41,8 @@ export const settingsUpdateInput = z
     alertMemAvailablePercent: z.number().int().min(0).max(50).optional(),
     alertGpuMemPercent: z.number().int().min(50).max(100).optional(),
     alertOfflineSeconds: z.number().int().min(5).max(86_400).optional(),
+    showTray: z.boolean().optional(),
+    updateUrl: updateUrl.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
