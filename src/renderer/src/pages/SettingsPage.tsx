@@ -19,6 +19,18 @@ function useSavedFlash(): [boolean, () => void] {
   return [now - at < 3000, () => setAt(Date.now())];
 }
 
+/**
+ * A checkbox bound to a saved setting that shows a click at once: the clicked value is kept here
+ * until the saved one says the same (or the save fails), so a re-render before the save has
+ * started cannot flip it back.
+ */
+function useShownCheck(saved: boolean, failed: boolean): [boolean, (v: boolean) => void] {
+  const [clicked, setClicked] = useState<boolean | null>(null);
+  const shown = clicked !== null && clicked !== saved && !failed ? clicked : saved;
+  if (clicked !== null && (clicked === saved || failed)) setClicked(null);
+  return [shown, setClicked];
+}
+
 /** A settings save: its own pending, error and "Saved." state, audited, cache updated. */
 function useSave(onSaved?: () => void) {
   const qc = useQueryClient();
@@ -162,6 +174,7 @@ function TerminalSettings(props: { s: Settings }): React.JSX.Element {
   const [scrollback, setScrollback] = useState(String(props.s.terminalScrollback));
   const { m: update, saved } = useSave();
   const save = (p: Partial<Settings>): void => update.mutate(p);
+  const [screenReader, showScreenReader] = useShownCheck(props.s.terminalScreenReader, update.isError);
   const err = (f: string): string | null => fieldProblem(update.error, f);
   return (
     <section className="panel">
@@ -232,12 +245,11 @@ function TerminalSettings(props: { s: Settings }): React.JSX.Element {
             type="checkbox"
             data-testid="screen-reader"
             // The value being saved shows at once (not only when the server has answered).
-            checked={
-              update.isPending && update.variables?.terminalScreenReader !== undefined
-                ? update.variables.terminalScreenReader
-                : props.s.terminalScreenReader
-            }
-            onChange={(e) => save({ terminalScreenReader: e.target.checked })}
+            checked={screenReader}
+            onChange={(e) => {
+              showScreenReader(e.target.checked);
+              save({ terminalScreenReader: e.target.checked });
+            }}
           />
           Screen reader support (terminal text is also exposed to assistive technology)
         </label>
@@ -249,8 +261,11 @@ function TerminalSettings(props: { s: Settings }): React.JSX.Element {
 /** The desktop app's own settings: the tray entry and the update server (browser mode has neither). */
 function DesktopSettings(props: { s: Settings; mode: 'desktop' | 'browser' | undefined }): React.JSX.Element {
   const [url, setUrl] = useState<string | null>(null);
+  // Two saves of their own: the tray switch saving must not end a half-typed URL, nor wait for it.
   const { m: update, saved } = useSave(() => setUrl(null));
+  const { m: traySave, saved: traySaved } = useSave();
   const shownUrl = url ?? props.s.updateUrl;
+  const [tray, showTray] = useShownCheck(props.s.showTray, traySave.isError);
   const err = fieldProblem(update.error, 'updateUrl');
   return (
     <section className="panel" data-testid="desktop-settings">
@@ -262,14 +277,14 @@ function DesktopSettings(props: { s: Settings; mode: 'desktop' | 'browser' | und
         <input
           type="checkbox"
           data-testid="show-tray"
-          checked={
-            update.isPending && update.variables?.showTray !== undefined
-              ? update.variables.showTray
-              : props.s.showTray
-          }
-          onChange={(e) => update.mutate({ showTray: e.target.checked })}
+          checked={tray}
+          onChange={(e) => {
+            showTray(e.target.checked);
+            traySave.mutate({ showTray: e.target.checked });
+          }}
         />
         Show Labdeck in the tray / menu bar (desktop app)
+        {traySaved && <span className="saved"> Saved.</span>}
       </label>
       <form
         className="form-row"
@@ -300,6 +315,9 @@ function DesktopSettings(props: { s: Settings; mode: 'desktop' | 'browser' | und
         </button>
         {saved && <span className="saved">Saved.</span>}
       </form>
+      {traySave.error && (
+        <div className="banner error">Could not save the tray setting: {traySave.error.message}</div>
+      )}
       {err && <div className="field-error">{err}</div>}
       {update.error && !(update.error instanceof ApiError && update.error.field) && (
         <div className="banner error">Could not save: {update.error.message}</div>
