@@ -18,6 +18,7 @@ import { CHROMIUM_LAUNCH } from '../../tests/support/chromium';
 import { startServe } from '../../tests/support/serve-process';
 import { bootstrapBench } from './bootstrap';
 import { metricsBench } from './metrics';
+import { metricsFleetBench } from './metrics-fleet';
 import { sshBench } from './ssh';
 import { fmtMs, median, pct, printTable, spread, type BenchRow, type Target } from './stats';
 import { terminalBench } from './terminal';
@@ -370,6 +371,7 @@ async function main(): Promise<void> {
   if (want('bootstrap')) rows.push(...(await bootstrapBench(targets)));
   if (want('docker')) rows.push(...(await dockerBench(targets)));
   if (want('metrics')) rows.push(...(await metricsBench(targets)));
+  if (want('metrics-fleet')) rows.push(...(await metricsFleetBench(targets)));
   const ok = printTable(
     `Labdeck bench — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}. ` +
       'Figures move a lot between machines: compare within one run, and read the spread.',

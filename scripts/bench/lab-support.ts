@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp, type AppServices } from '../../src/main/app/compose';
+import { createApp, type AppOptions, type AppServices } from '../../src/main/app/compose';
 import type { LabHost } from '../../tests/lab/types';
 
 export function nativeSshArgs(h: LabHost, knownHosts: string, command: string, tty: boolean): string[] {
@@ -27,8 +27,11 @@ export function runNativeSsh(h: LabHost, knownHosts: string, command: string, tt
   });
 }
 
-/** A fresh app (own data folder) whose known_hosts lists these lab hosts. */
-export function benchApp(hosts: LabHost[]): { app: AppServices; knownHosts: string } {
+/** A fresh app (own data folder) whose known_hosts lists these lab hosts; `options` over the defaults. */
+export function benchApp(
+  hosts: LabHost[],
+  options: Partial<AppOptions> = {},
+): { app: AppServices; knownHosts: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labdeck-bench-'));
   const knownHosts = path.join(dir, 'known_hosts');
   fs.writeFileSync(knownHosts, hosts.map((h) => `${h.address} ${h.hostKey}`).join('\n') + '\n');
@@ -38,6 +41,7 @@ export function benchApp(hosts: LabHost[]): { app: AppServices; knownHosts: stri
     mode: 'browser',
     version: 'bench',
     knownHostsFiles: [knownHosts],
+    ...options,
   });
   return { app, knownHosts };
 }
